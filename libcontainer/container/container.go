@@ -1,0 +1,169 @@
+// Package container is the lifecycle, parent side: create, start, run,
+// kill, delete and the status of a container, on top of the state store,
+// the cgroup manager and the init protocol. It never runs inside the
+// container; containerinit does.
+package container
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"rt/libcontainer/cgroups"
+	"rt/libcontainer/state"
+)
+
+// Status is a container's OCI status.
+type Status string
+
+// The statuses, as `state` prints them.
+const (
+	Creating Status = "creating"
+	Created  Status = "created"
+	Running  Status = "running"
+	Paused   Status = "paused"
+	Stopped  Status = "stopped"
+)
+
+// Errors callers match, with runc's texts.
+var (
+	ErrNotRunning = errors.New("container not running")
+	ErrRunning    = errors.New("container still running")
+	ErrPaused     = errors.New("container paused")
+	ErrNotPaused  = errors.New("container not paused")
+	ErrNotCreated = errors.New("container not created")
+)
+
+// Container is one loaded container. Commands that change it hold its lock
+// from Load to Close.
+type Container struct {
+	store *state.Store
+	lock  *state.Lock
+	st    *state.State
+	cg    cgroups.Manager
+}
+
+// Load locks and reads container id under root.
+func Load(root, id string) (*Container, error) {
+	s := &state.Store{Root: root}
+	l, err := s.Lock(id)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Load(id)
+	if err != nil {
+		l.Unlock()
+		return nil, err
+	}
+	cg, err := cgroups.Load(st.Cgroups)
+	if err != nil {
+		l.Unlock()
+		return nil, err
+	}
+	return &Container{store: s, lock: l, st: st, cg: cg}, nil
+}
+
+// Close releases the lock.
+func (c *Container) Close() { c.lock.Unlock() }
+
+// ID is the container's id.
+func (c *Container) ID() string { return c.st.ID }
+
+// Pid is the init's pid, 0 once stopped.
+func (c *Container) Pid() int {
+	if c.st.InitAlive() {
+		return c.st.InitPid
+	}
+	return 0
+}
+
+// Spec is the config the container was created with.
+func (c *Container) Spec() *specs.Spec { return c.st.Spec }
+
+// Cgroup is the container's cgroup manager (nil if it has none).
+func (c *Container) Cgroup() cgroups.Manager { return c.cg }
+
+func (c *Container) fifoPath() string {
+	return filepath.Join(c.store.Dir(c.st.ID), state.FifoName)
+}
+
+// Status derives the status from the init process and the exec fifo.
+func (c *Container) Status() Status {
+	alive := c.st.InitAlive()
+	switch {
+	case c.st.Creating && alive:
+		return Creating
+	case !alive:
+		return Stopped
+	}
+	if _, err := os.Lstat(c.fifoPath()); err == nil {
+		return Created
+	}
+	if c.cg != nil {
+		if frozen, _ := c.cg.Frozen(); frozen {
+			return Paused
+		}
+	}
+	return Running
+}
+
+// State returns the OCI state now.
+func (c *Container) State() *state.OCI {
+	return c.ociState(c.Status())
+}
+
+func (c *Container) ociState(status Status) *state.OCI {
+	pid := 0
+	if status != Stopped {
+		pid = c.st.InitPid
+	}
+	return &state.OCI{
+		Version:     specs.Version,
+		ID:          c.st.ID,
+		Pid:         pid,
+		Status:      string(status),
+		Bundle:      c.st.Bundle,
+		Rootfs:      c.st.Rootfs,
+		Created:     c.st.Created.UTC(),
+		Owner:       c.owner(),
+		Annotations: c.st.Spec.Annotations,
+	}
+}
+
+// owner is the user owning the state directory.
+func (c *Container) owner() string {
+	fi, err := os.Stat(c.store.Dir(c.st.ID))
+	if err != nil {
+		return ""
+	}
+	uid := fi.Sys().(*syscall.Stat_t).Uid
+	if u, err := user.LookupId(strconv.Itoa(int(uid))); err == nil {
+		return u.Username
+	}
+	return fmt.Sprintf("#%d", uid)
+}
+
+// List loads every container under root, unlocked, for `list`.
+func List(root string) ([]*state.OCI, error) {
+	s := &state.Store{Root: root}
+	ids, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []*state.OCI
+	for _, id := range ids {
+		c, err := Load(root, id)
+		if err != nil {
+			continue // deleted meanwhile, or half-made: list what is readable
+		}
+		out = append(out, c.State())
+		c.Close()
+	}
+	return out, nil
+}

@@ -1,0 +1,304 @@
+// Package containerinit is the Go side of the container's init: it runs in
+// the process the C stage forked into the new namespaces, sets up the
+// rootfs and the process as config.json says, waits on the exec fifo and
+// execs the user's process. It speaks initproto to the parent and owns the
+// order of the set-up steps; each step's mechanics live in rootfs, process,
+// security/caps and hooks. It must never outlive its parent's interest: an
+// EOF on the sync socket before Created ends it.
+package containerinit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+
+	"rt/libcontainer/hooks"
+	"rt/libcontainer/initproto"
+	"rt/libcontainer/logs"
+	"rt/libcontainer/nsexec"
+	"rt/libcontainer/process"
+	"rt/libcontainer/rootfs"
+	"rt/libcontainer/security/caps"
+)
+
+// Main is `rt init`. It never returns: it execs the user's process or exits.
+func Main() {
+	// Capabilities, keepcaps and no_new_privs are per thread: everything,
+	// up to the exec, happens on this one.
+	runtime.LockOSThread()
+
+	syncFile, err := envFile(initproto.EnvSyncFd)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rt init:", err)
+		os.Exit(1)
+	}
+	logFile, _ := envFile(initproto.EnvLogFd)
+	if logFile != nil {
+		logs.ToPipe(logFile, os.Getenv("_RT_DEBUG") != "")
+	}
+	if err := run(syncFile, logFile); err != nil {
+		// The parent may be gone already: nothing else to report to.
+		_ = initproto.Send(syncFile, initproto.Error, []byte(err.Error()))
+		os.Exit(1)
+	}
+	os.Exit(0) // not reached: run execs or fails
+}
+
+func envFile(name string) (*os.File, error) {
+	fd, err := strconv.Atoi(os.Getenv(name))
+	if err != nil || fd < 3 {
+		return nil, fmt.Errorf("%s not set: rt init is internal to rt", name)
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+// run is the init's whole sequence; its order follows runc's.
+func run(sync, logFile *os.File) error {
+	data, err := initproto.Recv(sync, initproto.Config)
+	if err != nil {
+		return err
+	}
+	var cfg initproto.InitConfig
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return fmt.Errorf("decode init config: %w", err)
+	}
+	spec := cfg.Spec
+	// Computed by the parent: from inside, a joined namespace looks like
+	// our own.
+	ns := process.NamespaceSet{}
+	for _, t := range cfg.Private {
+		ns[t] = true
+	}
+	p, err := prepareProcess(spec, ns)
+	if err != nil {
+		return err
+	}
+
+	rc := &rootfs.Config{
+		Spec: spec, Rootfs: cfg.Rootfs, Bundle: cfg.Bundle, NoPivot: cfg.NoPivot,
+		UserNS: cfg.NewUserNS || joinsUserNS(spec), CgroupNS: ns.Has(specs.CgroupNamespace),
+	}
+	if err := rootfs.Prepare(rc); err != nil {
+		return err
+	}
+	// Message 6/7: the parent runs prestart and createRuntime hooks.
+	if err := initproto.Send(sync, initproto.RunHooks, nil); err != nil {
+		return err
+	}
+	if err := initproto.Expect(sync, initproto.HooksDone); err != nil {
+		return err
+	}
+	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
+		if err := hooks.Run("createContainer", h.CreateContainer, cfg.State); err != nil {
+			return err
+		}
+	}
+	if err := rootfs.Enter(rc); err != nil {
+		return err
+	}
+	if !cfg.NoNewKeyring {
+		// A private session keyring, so containers do not share the host's.
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.ID); err != nil && !errors.Is(err, unix.ENOSYS) {
+			return fmt.Errorf("join session keyring: %w", err)
+		}
+	}
+	if ns.Has(specs.UTSNamespace) {
+		if err := process.SetHostname(spec.Hostname, spec.Domainname); err != nil {
+			return err
+		}
+	}
+	// Before readonlyPaths make /proc/sys read-only.
+	if err := process.WriteSysctl(spec.Linux.Sysctl); err != nil {
+		return err
+	}
+	if err := rootfs.Finish(rc); err != nil {
+		return err
+	}
+	if p != nil {
+		if err := p.setup(cfg.PreserveFds); err != nil {
+			return err
+		}
+	}
+
+	// Message 8/9: ready; the parent saves the state and answers Created.
+	logrus.SetOutput(io.Discard)
+	if logFile != nil {
+		logFile.Close()
+	}
+	if err := initproto.Send(sync, initproto.Ready, nil); err != nil {
+		return err
+	}
+	if err := initproto.Expect(sync, initproto.Created); err != nil {
+		return err
+	}
+	sync.Close()
+	return waitStart(&cfg, p)
+}
+
+func joinsUserNS(s *specs.Spec) bool {
+	for _, n := range s.Linux.Namespaces {
+		if n.Type == specs.UserNamespace && n.Path != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// waitStart blocks on the exec fifo until `rt start`, then execs. From here
+// on, errors go to `rt start` through the fifo.
+func waitStart(cfg *initproto.InitConfig, p *proc) error {
+	fifoFile, err := envFile(initproto.EnvFifoFd)
+	if err != nil {
+		return err
+	}
+	// The fd is O_PATH: reopen it for writing through /proc. This blocks
+	// until `rt start` opens the other end.
+	fd, err := unix.Open(fmt.Sprintf("/proc/self/fd/%d", fifoFile.Fd()), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	fifoFile.Close()
+	fifo := os.NewFile(uintptr(fd), "exec.fifo")
+	fail := func(err error) error {
+		_, _ = fifo.Write([]byte(err.Error()))
+		os.Exit(1)
+		return err
+	}
+	if _, err := fifo.Write([]byte("0")); err != nil {
+		return fmt.Errorf("write exec fifo: %w", err)
+	}
+	if p == nil {
+		return fail(errors.New("config.json has no process to start"))
+	}
+	if h := cfg.Spec.Hooks; h != nil && len(h.StartContainer) > 0 {
+		st := withStatus(cfg.State, "created")
+		if err := hooks.Run("startContainer", h.StartContainer, st); err != nil {
+			return fail(err)
+		}
+	}
+	if err := p.finish(); err != nil {
+		return fail(err)
+	}
+	err = syscall.Exec(p.path, p.spec.Args, p.env)
+	return fail(fmt.Errorf("exec %s: %w", p.path, err))
+}
+
+// withStatus returns the state JSON with another status.
+func withStatus(st json.RawMessage, status string) []byte {
+	var m map[string]any
+	if json.Unmarshal(st, &m) != nil {
+		return st
+	}
+	m["status"] = status
+	out, err := json.Marshal(m)
+	if err != nil {
+		return st
+	}
+	return out
+}
+
+// proc is the user's process, validated before any set-up.
+type proc struct {
+	spec *specs.Process
+	caps *caps.Set
+	path string
+	env  []string
+}
+
+// prepareProcess validates the config (see Validate) and returns the
+// process to set up, nil for a config without one (valid until start).
+func prepareProcess(s *specs.Spec, ns process.NamespaceSet) (*proc, error) {
+	if err := validate(s, ns); err != nil {
+		return nil, err
+	}
+	if s.Process == nil {
+		return nil, nil
+	}
+	set, err := caps.Parse(s.Process.Capabilities) // logs what it drops
+	if err != nil {
+		return nil, err
+	}
+	return &proc{spec: s.Process, caps: set}, nil
+}
+
+// Validate checks, without side effects, what the init would refuse, so
+// that the parent can fail `create` before it makes anything. ns is the
+// set of the container's own namespaces, as the parent sees them.
+func Validate(s *specs.Spec, ns process.NamespaceSet) error {
+	return validate(s, ns)
+}
+
+func validate(s *specs.Spec, ns process.NamespaceSet) error {
+	if err := process.ValidateSysctl(s.Linux.Sysctl, ns); err != nil {
+		return err
+	}
+	if (s.Hostname != "" || s.Domainname != "") && !ns.Has(specs.UTSNamespace) {
+		return errors.New("hostname and domainname need a UTS namespace")
+	}
+	if s.Process == nil {
+		return nil
+	}
+	if len(s.Process.Args) == 0 {
+		return errors.New("process.args must not be empty")
+	}
+	if s.Process.Capabilities != nil {
+		h, err := caps.CurrentHost()
+		if err != nil {
+			return err
+		}
+		if _, _, err := caps.ParseFor(s.Process.Capabilities, h); err != nil {
+			return err
+		}
+	}
+	return process.ValidateRlimits(s.Process.Rlimits)
+}
+
+// setup does, inside the pivoted root, everything up to the exec that
+// `create` must have done. Order matters: rlimits before the uid switch
+// (raising a hard limit needs CAP_SYS_RESOURCE), the bounding set before it
+// (needs CAP_SETPCAP), the executable's lookup after the chdir.
+func (p *proc) setup(preserveFds int) error {
+	if err := process.SetRlimits(p.spec.Rlimits, nsexec.OrigNofile()); err != nil {
+		return err
+	}
+	if err := process.CloseExecFrom(3 + preserveFds); err != nil {
+		return err
+	}
+	if err := process.Chdir(p.spec.Cwd); err != nil {
+		return err
+	}
+	if err := p.caps.ApplyBounding(); err != nil {
+		return err
+	}
+	if err := process.SwitchUser(p.spec.User); err != nil {
+		return err
+	}
+	if err := p.caps.Apply(); err != nil {
+		return err
+	}
+	path, err := process.LookPath(p.spec.Args[0], p.spec.Env)
+	if err != nil {
+		return err
+	}
+	p.path = path
+	p.env = process.ListenFDsEnv(process.Env(p.spec.Env, int(p.spec.User.UID)), preserveFds)
+	if p.spec.NoNewPrivileges {
+		return process.SetNoNewPrivileges()
+	}
+	return nil
+}
+
+// finish runs right before the exec, after startContainer hooks: the place
+// for the security layer (seccomp, LSM labels) that must come last.
+func (p *proc) finish() error {
+	return nil
+}
