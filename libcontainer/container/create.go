@@ -105,7 +105,8 @@ func (c *Container) create(o *CreateOpts, b *bundle.Bundle, bs *initproto.Bootst
 	}
 	defer fifo.Close()
 
-	p, err := startInit(o.PreserveFds, fifo, o.Debug)
+	preserve, listen := passedFds(o.PreserveFds)
+	p, err := startInit(preserve, fifo, o.Debug)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func (c *Container) create(o *CreateOpts, b *bundle.Bundle, bs *initproto.Bootst
 	cfg := &initproto.InitConfig{
 		State: hookState, Debug: o.Debug,
 		ID: o.ID, Spec: b.Spec, Bundle: b.Dir, Rootfs: b.Rootfs, NoPivot: o.NoPivot,
-		NoNewKeyring: o.NoNewKeyring, PreserveFds: o.PreserveFds, Private: private,
+		NoNewKeyring: o.NoNewKeyring, PreserveFds: preserve, ListenFds: listen, Private: private,
 		NewUserNS: bs.CloneFlags&unix.CLONE_NEWUSER != 0,
 	}
 	if err := p.configure(cfg, func() error { return c.runCreateHooks() }); err != nil {
@@ -169,6 +170,17 @@ func (c *Container) runCreateHooks() error {
 		return err
 	}
 	return hooks.Run("createRuntime", h.CreateRuntime, st)
+}
+
+// passedFds returns how many fds from 3 on go to the container, and its
+// LISTEN_FDS. Under socket activation (LISTEN_PID is rt) the activation fds
+// come first, then --preserve-fds ones, as with runc.
+func passedFds(preserve int) (total, listen int) {
+	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
+	if err != nil || n <= 0 || os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
+		return preserve, preserve
+	}
+	return n + preserve, n
 }
 
 func makeFifo(path string) (*os.File, error) {

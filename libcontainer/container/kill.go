@@ -26,8 +26,8 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 			return nil
 		}
 	}
-	if err := c.signalInit(sig); err != nil {
-		return err
+	if err := c.signalInit(sig); err != nil && !(errors.Is(err, ErrNotRunning) && sig == unix.SIGKILL) {
+		return err // a SIGKILL of the whole cgroup may have taken the init already
 	}
 	if status == Paused && sig == unix.SIGKILL && c.cg != nil {
 		return c.cg.Freeze(false) // a frozen process cannot die

@@ -98,12 +98,19 @@ func run(sync, logFile *os.File) error {
 		return err
 	}
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
-		if err := hooks.Run("createContainer", h.CreateContainer, cfg.State); err != nil {
+		if err := hooks.Run("createContainer", h.CreateContainer, inContainer(cfg.State, "creating")); err != nil {
 			return err
 		}
 	}
 	if err := rootfs.Enter(rc); err != nil {
 		return err
+	}
+	if p != nil {
+		// As root and before the root turns read-only: a missing cwd is
+		// created, as runc does.
+		if err := process.Chdir(p.spec.Cwd); err != nil {
+			return err
+		}
 	}
 	if !cfg.NoNewKeyring {
 		// A private session keyring, so containers do not share the host's.
@@ -124,7 +131,7 @@ func run(sync, logFile *os.File) error {
 		return err
 	}
 	if p != nil {
-		if err := p.setup(cfg.PreserveFds); err != nil {
+		if err := p.setup(cfg.PreserveFds, cfg.ListenFds); err != nil {
 			return err
 		}
 	}
@@ -180,7 +187,7 @@ func waitStart(cfg *initproto.InitConfig, p *proc) error {
 		return fail(errors.New("config.json has no process to start"))
 	}
 	if h := cfg.Spec.Hooks; h != nil && len(h.StartContainer) > 0 {
-		st := withStatus(cfg.State, "created")
+		st := inContainer(cfg.State, "created")
 		if err := hooks.Run("startContainer", h.StartContainer, st); err != nil {
 			return fail(err)
 		}
@@ -192,13 +199,15 @@ func waitStart(cfg *initproto.InitConfig, p *proc) error {
 	return fail(fmt.Errorf("exec %s: %w", p.path, err))
 }
 
-// withStatus returns the state JSON with another status.
-func withStatus(st json.RawMessage, status string) []byte {
+// inContainer returns the state JSON for a hook run in the container's
+// namespaces: the pid as the container sees it (the spec, since 1.0.2).
+func inContainer(st json.RawMessage, status string) []byte {
 	var m map[string]any
 	if json.Unmarshal(st, &m) != nil {
 		return st
 	}
 	m["status"] = status
+	m["pid"] = os.Getpid()
 	out, err := json.Marshal(m)
 	if err != nil {
 		return st
@@ -266,14 +275,11 @@ func validate(s *specs.Spec, ns process.NamespaceSet) error {
 // `create` must have done. Order matters: rlimits before the uid switch
 // (raising a hard limit needs CAP_SYS_RESOURCE), the bounding set before it
 // (needs CAP_SETPCAP), the executable's lookup after the chdir.
-func (p *proc) setup(preserveFds int) error {
+func (p *proc) setup(preserveFds, listenFds int) error {
 	if err := process.SetRlimits(p.spec.Rlimits, nsexec.OrigNofile()); err != nil {
 		return err
 	}
 	if err := process.CloseExecFrom(3 + preserveFds); err != nil {
-		return err
-	}
-	if err := process.Chdir(p.spec.Cwd); err != nil {
 		return err
 	}
 	if err := p.caps.ApplyBounding(); err != nil {
@@ -290,7 +296,7 @@ func (p *proc) setup(preserveFds int) error {
 		return err
 	}
 	p.path = path
-	p.env = process.ListenFDsEnv(process.Env(p.spec.Env, int(p.spec.User.UID)), preserveFds)
+	p.env = process.ListenFDsEnv(process.Env(p.spec.Env, int(p.spec.User.UID)), listenFds)
 	if p.spec.NoNewPrivileges {
 		return process.SetNoNewPrivileges()
 	}

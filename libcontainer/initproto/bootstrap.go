@@ -66,6 +66,8 @@ type InitConfig struct {
 	NoPivot      bool        `json:"noPivot,omitempty"`
 	NoNewKeyring bool        `json:"noNewKeyring,omitempty"`
 	PreserveFds  int         `json:"preserveFds,omitempty"`
+	// ListenFds is LISTEN_FDS for the process (socket activation).
+	ListenFds int `json:"listenFds,omitempty"`
 	// Private lists the namespace types the container has of its own
 	// (created, or joined by path), for validation inside the init.
 	Private []specs.LinuxNamespaceType `json:"private,omitempty"`

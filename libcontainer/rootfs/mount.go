@@ -310,6 +310,9 @@ var procAllowed = []string{
 	"proc/sys/crypto/fips_enabled",
 }
 
+// procRootIno is the inode number of the root of every procfs.
+const procRootIno = 1
+
 // checkProcMount refuses mounts on /proc and below (rel is the resolved
 // destination relative to the rootfs), except a proc filesystem (fresh, or a
 // bind of one) on /proc itself and the files of procAllowed.
@@ -327,6 +330,10 @@ func checkProcMount(rel string, e *entry) error {
 				return fmt.Errorf("statfs %s: %w", e.source, err)
 			}
 			if st.Type == unix.PROC_SUPER_MAGIC {
+				var fi unix.Stat_t
+				if err := unix.Stat(e.source, &fi); err == nil && fi.Ino != procRootIno {
+					logrus.Warnf("rootfs: bind-mount of %s on /proc: a procfs but not its root (inode %d)", e.source, fi.Ino)
+				}
 				return nil
 			}
 		}

@@ -13,14 +13,19 @@ import (
 // prepareRoot sets the propagation of "/" and turns the rootfs into a mount
 // of its own that pivot_root accepts.
 //
-// Propagation first: linux.rootfsPropagation, or MS_SLAVE|MS_REC by default,
-// so that no mount made in the container propagates back to the host. An
-// unbindable value is not applied here: "/" made unbindable would make the
-// self-bind of the rootfs below fail with EINVAL (runc's failure on
-// `unbindable`); Finish applies it to the container's "/" after the switch.
+// Propagation first, on the namespace's copy of the host's mounts:
+// MS_SLAVE|MS_REC, so that no mount made in the container propagates back to
+// the host, unless linux.rootfsPropagation asks for shared, rshared or
+// rprivate, which are applied as given (as runc does; shared is how a
+// container asks to share mounts with the host). The other values only
+// concern the container's "/", which Finish sets after the switch:
+//   - unbindable applied here would make the self-bind of the rootfs below
+//     fail with EINVAL (runc's failure on `unbindable`);
+//   - slave and private are not recursive: applied here as runc does, they
+//     would leave the other mounts as shared as the host's.
 func prepareRoot(c *Config) error {
 	flags, _ := rootPropagation(c.propagation())
-	if flags == 0 || flags&unix.MS_UNBINDABLE != 0 {
+	if flags&unix.MS_SHARED == 0 && flags != unix.MS_PRIVATE|unix.MS_REC {
 		flags = unix.MS_SLAVE | unix.MS_REC
 	}
 	if err := unix.Mount("", "/", "", flags, ""); err != nil {

@@ -143,8 +143,13 @@ func TestHooksOrderAndState(t *testing.T) {
 		if !contains(allowed, st.Status) {
 			t.Errorf("%s got status %q, want %v", name, st.Status, allowed)
 		}
-		if name != "poststop" && st.Pid != pid {
-			t.Errorf("%s got pid %d, want the container's %d", name, st.Pid, pid)
+		// The spec: the pid as seen from the namespace the hook runs in.
+		wantPid := pid
+		if name == "createContainer" || name == "startContainer" {
+			wantPid = 1
+		}
+		if name != "poststop" && st.Pid != wantPid {
+			t.Errorf("%s got pid %d, want %d", name, st.Pid, wantPid)
 		}
 	}
 	// poststart runs once the user process was exec'd: its pid runs busybox.
