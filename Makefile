@@ -2,7 +2,7 @@
 # them (Debian, apt-get), so a fresh machine needs nothing but this tree.
 GO       ?= go
 VERSION  ?= 0.1.0
-TAGS     := netgo osusergo
+TAGS     := netgo osusergo urfave_cli_no_docs
 LDFLAGS  := -s -w -X main.version=$(VERSION) -linkmode external -extldflags -static
 SOURCES  := $(shell find . -path ./tests -prune -o \( -name '*.go' -o -name '*.c' -o -name '*.h' \) -print) go.mod go.sum
 APT_DEPS := busybox-static iproute2 util-linux

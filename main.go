@@ -1,4 +1,11 @@
 // rt is a daemonless OCI container runtime with runc's command line.
+//
+// Every container start runs this binary twice (rt and the container's
+// init), so start-up matters: the runtime must not read cgroup files to
+// size GOMAXPROCS, nor re-read them later.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
 package main
 
 import (

@@ -106,6 +106,8 @@ var scenarios = map[string]scenario{
 		},
 		check: checkUserNSDevices,
 	},
+	"shared-host":         sharedHostScenario(""),
+	"shared-host-rshared": sharedHostScenario("rshared"),
 	"err-proc-subdir": errScenario(ErrProcMount,
 		specs.Mount{Destination: "/proc", Type: "proc", Source: "proc"},
 		specs.Mount{Destination: "/proc/sys/kernel", Type: "tmpfs", Source: "tmpfs"}),
@@ -178,6 +180,41 @@ func TestBinds(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "rootfs", p)); err != nil {
 			t.Errorf("mount point %s not created inside the rootfs: %v", p, err)
 		}
+	}
+}
+
+// TestSharedHost runs on mounts that are peers of the outer namespace's, as
+// on a host whose / is shared: pivot_root must work and no mount may reach
+// the outer namespace.
+func TestSharedHost(t *testing.T) {
+	t.Run("default", func(t *testing.T) { runScenario(t, "shared-host") })
+	t.Run("rshared", func(t *testing.T) { runScenario(t, "shared-host-rshared") })
+}
+
+func sharedHostScenario(propagation string) scenario {
+	return scenario{
+		sharedHost: true,
+		cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNET,
+		setup:      setupBinds,
+		config: func(dir string) *Config {
+			c := config(dir, runcMounts()...)
+			c.Spec.Mounts = append(c.Spec.Mounts, configBinds(dir).Spec.Mounts[1:]...)
+			c.Spec.Linux.RootfsPropagation = propagation
+			c.Spec.Linux.MaskedPaths = runcMaskedPaths
+			c.Spec.Linux.ReadonlyPaths = runcReadonlyPaths
+			return c
+		},
+		check: func() error {
+			ms, err := topMounts()
+			if err != nil {
+				return err
+			}
+			return all(
+				func() error { return wantMount(ms, "/dev/pts", "devpts") },
+				func() error { return wantReadonlyDir("/mnt/rro/sub") },
+				func() error { return checkMasked(ms) },
+			)
+		},
 	}
 }
 

@@ -43,6 +43,10 @@ const (
 type scenario struct {
 	cloneflags uintptr // namespaces of the inner child besides CLONE_NEWNS
 	userns     bool    // inner child in a new user namespace, ids 0-65535 mapped to themselves
+	// sharedHost makes the outer child's mounts rshared, like a systemd
+	// host's, and keeps the inner child's copies their peers; the outer
+	// child then fails if any mount of the inner one reached it.
+	sharedHost bool
 	// setup runs as root in the outer child's private mount namespace.
 	setup func(dir string) error
 	// config returns the Config; dir holds rootfs/ (the rootfs) and is the bundle.
@@ -136,10 +140,13 @@ func mntNS() string {
 }
 
 // inOwnMountNS makes sure this child is not in the test process's mount
-// namespace, then stops propagation both ways.
-func inOwnMountNS() error {
+// namespace, then, unless keepPeers, stops propagation both ways.
+func inOwnMountNS(keepPeers bool) error {
 	if ns := mntNS(); ns == os.Getenv(envHostNS) || ns == "unknown" {
 		return fmt.Errorf("refusing to run: mount namespace %s is the host's", ns)
+	}
+	if keepPeers {
+		return nil
 	}
 	if err := unix.Mount("", "/", "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("make / rprivate: %w", err)
@@ -154,15 +161,24 @@ func outerMain() int {
 		fmt.Fprintf(os.Stderr, "unknown scenario %q\n", name)
 		return 2
 	}
-	if err := inOwnMountNS(); err != nil {
+	if err := inOwnMountNS(false); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	dir := os.Getenv(envDir)
 	if sc.setup != nil {
-		if err := sc.setup(os.Getenv(envDir)); err != nil {
+		if err := sc.setup(dir); err != nil {
 			fmt.Fprintf(os.Stderr, "setup: %v\n", err)
 			return 2
 		}
+	}
+	var before []string
+	if sc.sharedHost {
+		if err := unix.Mount("", "/", "", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+			fmt.Fprintf(os.Stderr, "make / rshared: %v\n", err)
+			return 2
+		}
+		before, _ = hostMounts()
 	}
 	cmd := exec.Command("/proc/self/exe", "-test.run=^$")
 	cmd.Env = append(os.Environ(), envStage+"=inner")
@@ -181,12 +197,25 @@ func outerMain() int {
 		fmt.Fprintf(os.Stderr, "inner child: %v\n", err)
 		return 2
 	}
+	if sc.sharedHost {
+		after, _ := hostMounts()
+		var leaked []string
+		for _, m := range missingFrom(before, after) {
+			if strings.HasPrefix(m, dir) {
+				leaked = append(leaked, m)
+			}
+		}
+		if len(leaked) > 0 || len(after) == 0 {
+			fmt.Fprintf(os.Stderr, "mounts of the container propagated to the outer namespace: %v\n", leaked)
+			return 1
+		}
+	}
 	return 0
 }
 
 func innerMain() int {
 	sc := scenarios[os.Getenv(envScenario)]
-	if err := inOwnMountNS(); err != nil {
+	if err := inOwnMountNS(sc.sharedHost); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // cgroupRoot is where the v1 controllers (and the unified hierarchy) live.
@@ -60,6 +61,7 @@ func cleanupLeaks() {
 	suite.mu.Unlock()
 	for _, pid := range leakedPids(procs, ids) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
+		poll(2*time.Second, func() bool { return !processAlive(pid) })
 	}
 	mounts := mountsUnder(suite.dir)
 	sort.Sort(sort.Reverse(sort.StringSlice(mounts)))

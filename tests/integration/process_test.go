@@ -7,10 +7,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // TestProcessArgsEnvCwd: argv word boundaries, the configured environment
@@ -123,10 +123,10 @@ func TestRlimits(t *testing.T) {
 }
 
 func hardLimit(t *testing.T, typ string) uint64 {
-	res := map[string]int{"RLIMIT_NOFILE": syscall.RLIMIT_NOFILE, "RLIMIT_NPROC": 6,
-		"RLIMIT_CORE": syscall.RLIMIT_CORE, "RLIMIT_STACK": syscall.RLIMIT_STACK}[typ]
-	var l syscall.Rlimit
-	if err := syscall.Getrlimit(res, &l); err != nil {
+	res := map[string]int{"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC,
+		"RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_STACK": unix.RLIMIT_STACK}[typ]
+	var l unix.Rlimit
+	if err := unix.Getrlimit(res, &l); err != nil {
 		t.Fatal(err)
 	}
 	return l.Max

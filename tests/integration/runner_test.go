@@ -143,7 +143,7 @@ func (r *rtRunner) exec(o cmdOpts, args ...string) result {
 	}
 	cmd.ExtraFiles = o.ExtraFiles
 	cmd.Dir = o.Dir
-	cmd.Env = append(os.Environ(), o.Env...)
+	cmd.Env = append(hermeticEnv(), o.Env...)
 
 	start := time.Now()
 	err := cmd.Run()
@@ -169,6 +169,20 @@ func (r *rtRunner) exec(o cmdOpts, args ...string) result {
 		res.Stderr = readFile(r.t, res.StderrPath)
 	}
 	return res
+}
+
+// hermeticEnv is the test's environment without the variables that change
+// what a runtime does (socket activation, sd_notify).
+func hermeticEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		switch strings.SplitN(kv, "=", 2)[0] {
+		case "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
 
 // ok runs args and fails the test unless the runtime exits 0.
