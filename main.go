@@ -44,7 +44,7 @@ func main() {
 			&cli.StringFlag{Name: "criu", Hidden: true},
 		},
 		Commands: []*cli.Command{
-			createCommand, startCommand, runCommand, stateCommand, killCommand, deleteCommand,
+			createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand,
 			listCommand, specCommand, featuresCommand,
 		},
 		Before: func(ctx *cli.Context) error {
@@ -60,22 +60,36 @@ func main() {
 	}
 }
 
-// exitError carries an exit code other than 1 (run's process status).
-type exitError struct{ code int }
+// exitError carries an exit code other than 1: the status of run's or
+// exec's process, or exec's own 255 with its error.
+type exitError struct {
+	code int
+	err  error
+}
 
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e *exitError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
 
-// fatal logs err once where the logs go and on stderr, and exits 1.
+// fatal logs err once where the logs go and on stderr, and exits 1 (or
+// the exitError's code).
 func fatal(err error) {
+	code := 1
 	var ee *exitError
 	if errors.As(err, &ee) {
-		os.Exit(ee.code)
+		if ee.err == nil {
+			os.Exit(ee.code)
+		}
+		code, err = ee.code, ee.err
 	}
 	logrus.Error(err)
 	if logrus.StandardLogger().Out != os.Stderr {
 		fmt.Fprintln(os.Stderr, "rt:", err)
 	}
-	os.Exit(1)
+	os.Exit(code)
 }
 
 // checkArgs enforces a command's number of positional arguments.

@@ -24,7 +24,7 @@ var runCommand = &cli.Command{
 			return err
 		}
 		if code != 0 {
-			return &exitError{code}
+			return &exitError{code: code}
 		}
 		return nil
 	},

@@ -17,11 +17,10 @@ var stateCommand = &cli.Command{
 		if err := checkArgs(ctx, 1, 1); err != nil {
 			return err
 		}
-		c, err := container.Load(ctx.String("root"), ctx.Args().First())
+		c, err := container.Get(ctx.String("root"), ctx.Args().First())
 		if err != nil {
 			return err
 		}
-		defer c.Close()
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(c.State())

@@ -47,6 +47,9 @@ type Container struct {
 	lock  *state.Lock
 	st    *state.State
 	cg    cgroups.Manager
+	// console is our end of the socket the init sends the pty master on,
+	// when a foreground run holds the terminal itself.
+	console *os.File
 }
 
 // Load locks and reads container id under root.
@@ -56,20 +59,38 @@ func Load(root, id string) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.Load(id)
+	c, err := read(s, id)
 	if err != nil {
 		l.Unlock()
+		return nil, err
+	}
+	c.lock = l
+	return c, nil
+}
+
+// Get reads container id without locking it, for commands that only look
+// (state, list, ps): saves are atomic renames, so a reader never sees half
+// a state, and a hook calling `rt state` during create does not deadlock.
+func Get(root, id string) (*Container, error) {
+	if err := state.ValidateID(id); err != nil {
+		return nil, err
+	}
+	return read(&state.Store{Root: root}, id)
+}
+
+func read(s *state.Store, id string) (*Container, error) {
+	st, err := s.Load(id)
+	if err != nil {
 		return nil, err
 	}
 	cg, err := cgroups.Load(st.Cgroups)
 	if err != nil {
-		l.Unlock()
 		return nil, err
 	}
-	return &Container{store: s, lock: l, st: st, cg: cg}, nil
+	return &Container{store: s, st: st, cg: cg}, nil
 }
 
-// Close releases the lock.
+// Close releases the lock, if any.
 func (c *Container) Close() { c.lock.Unlock() }
 
 // ID is the container's id.
@@ -149,7 +170,7 @@ func (c *Container) owner() string {
 	return fmt.Sprintf("#%d", uid)
 }
 
-// List loads every container under root, unlocked, for `list`.
+// List reads every container under root, for `list`.
 func List(root string) ([]*state.OCI, error) {
 	s := &state.Store{Root: root}
 	ids, err := s.List()
@@ -158,12 +179,11 @@ func List(root string) ([]*state.OCI, error) {
 	}
 	var out []*state.OCI
 	for _, id := range ids {
-		c, err := Load(root, id)
+		c, err := Get(root, id)
 		if err != nil {
 			continue // deleted meanwhile, or half-made: list what is readable
 		}
 		out = append(out, c.State())
-		c.Close()
 	}
 	return out, nil
 }

@@ -34,6 +34,8 @@ type CreateOpts struct {
 	NoNewKeyring  bool
 	PreserveFds   int
 	Debug         bool
+	// foreground: `rt run` without -d, which may hold the terminal itself.
+	foreground bool
 }
 
 // Create makes a container whose init waits on the exec fifo. On failure
@@ -105,8 +107,15 @@ func (c *Container) create(o *CreateOpts, b *bundle.Bundle, bs *initproto.Bootst
 	}
 	defer fifo.Close()
 
+	consoleChild, err := c.consoleSocket(o.ConsoleSocket, o.foreground)
+	if err != nil {
+		return err
+	}
+	if consoleChild != nil {
+		defer consoleChild.Close()
+	}
 	preserve, listen := passedFds(o.PreserveFds)
-	p, err := startInit(preserve, fifo, o.Debug)
+	p, err := startInit(preserve, []namedFd{{initproto.EnvFifoFd, fifo}, {initproto.EnvConsoleFd, consoleChild}}, o.Debug)
 	if err != nil {
 		return err
 	}
@@ -165,7 +174,7 @@ func (c *Container) runCreateHooks() error {
 	if err != nil {
 		return err
 	}
-	//nolint:staticcheck // Prestart is deprecated but still honoured.
+	//lint:ignore SA1019 Prestart is deprecated but still honoured.
 	if err := hooks.Run("prestart", h.Prestart, st); err != nil {
 		return err
 	}
@@ -213,9 +222,15 @@ type initProcess struct {
 	logDone chan struct{}
 }
 
+// namedFd is a descriptor handed to the init, its number in env var Env.
+type namedFd struct {
+	Env  string
+	File *os.File
+}
+
 // startInit starts `/proc/self/exe init` with the descriptors initproto
-// lists; its stdio is rt's own.
-func startInit(preserveFds int, fifo *os.File, debug bool) (*initProcess, error) {
+// lists (extra: the optional ones); its stdio is rt's own.
+func startInit(preserveFds int, extra []namedFd, debug bool) (*initProcess, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sync socketpair: %w", err)
@@ -240,9 +255,12 @@ func startInit(preserveFds int, fifo *os.File, debug bool) (*initProcess, error)
 		fmt.Sprintf("%s=%d", initproto.EnvSyncFd, base),
 		fmt.Sprintf("%s=%d", initproto.EnvLogFd, base+1),
 	}
-	if fifo != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, fifo)
-		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", initproto.EnvFifoFd, base+2))
+	for _, f := range extra {
+		if f.File == nil {
+			continue
+		}
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", f.Env, 3+len(cmd.ExtraFiles)))
+		cmd.ExtraFiles = append(cmd.ExtraFiles, f.File)
 	}
 	if debug {
 		cmd.Env = append(cmd.Env, "_RT_DEBUG=1")

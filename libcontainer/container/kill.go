@@ -105,3 +105,8 @@ func (c *Container) killAll() {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// killPid kills a process we started but could not hand over.
+func killPid(pid int) {
+	_ = unix.Kill(pid, unix.SIGKILL)
+}

@@ -2,6 +2,7 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 
@@ -13,22 +14,26 @@ import (
 // forwards signals to it, deletes the container (unless keep) and returns
 // the exit code: the init's status, or 128+signal.
 func Run(o *CreateOpts, detach, keep bool) (int, error) {
-	if !detach {
-		// The init is forked by the C stage, not by us: as a subreaper we
-		// inherit it when stage 0 exits, and can wait for it.
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-			return 1, err
-		}
-	}
 	sigs := make(chan os.Signal, 64)
 	if !detach {
+		if err := becomeSubreaper(); err != nil {
+			return 1, err
+		}
 		signal.Notify(sigs) // before start: nothing sent meanwhile is lost
 		defer signal.Stop(sigs)
 	}
+	o.foreground = !detach
 	c, err := Create(o)
 	if err != nil {
 		return 1, err
 	}
+	finishTerminal, err := c.proxyTerminal()
+	if err != nil {
+		_ = c.Delete(true)
+		c.Close()
+		return 1, err
+	}
+	defer finishTerminal()
 	if err := c.Start(); err != nil {
 		_ = c.Delete(true)
 		c.Close()
@@ -40,7 +45,7 @@ func Run(o *CreateOpts, detach, keep bool) (int, error) {
 	}
 	// Other commands (state, kill) must be able to lock the container.
 	c.lock.Unlock()
-	code := c.wait(sigs)
+	code := waitProcess(c.st.InitPid, sigs)
 	if keep {
 		return code, nil
 	}
@@ -52,9 +57,18 @@ func Run(o *CreateOpts, detach, keep bool) (int, error) {
 	return code, c2.Delete(true)
 }
 
-// wait reaps children until the init exits, forwarding signals to it.
-func (c *Container) wait(sigs chan os.Signal) int {
-	pid := c.st.InitPid
+// becomeSubreaper makes the caller inherit the init or exec'd process
+// (forked by the C stage, not by us) when stage 0 exits, to wait for it.
+func becomeSubreaper() error {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("become subreaper: %w", err)
+	}
+	return nil
+}
+
+// waitProcess reaps children until pid exits, forwarding signals to it,
+// and returns its exit code.
+func waitProcess(pid int, sigs chan os.Signal) int {
 	for {
 		if code, done := reap(pid); done {
 			return code

@@ -21,6 +21,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
+	"rt/libcontainer/console"
 	"rt/libcontainer/hooks"
 	"rt/libcontainer/initproto"
 	"rt/libcontainer/logs"
@@ -71,17 +72,26 @@ func run(sync, logFile *os.File) error {
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return fmt.Errorf("decode init config: %w", err)
 	}
-	spec := cfg.Spec
 	// Computed by the parent: from inside, a joined namespace looks like
 	// our own.
 	ns := process.NamespaceSet{}
 	for _, t := range cfg.Private {
 		ns[t] = true
 	}
-	p, err := prepareProcess(spec, ns)
+	p, err := prepareProcess(cfg.Spec, ns)
 	if err != nil {
 		return err
 	}
+	if cfg.Exec {
+		return runExec(sync, logFile, &cfg, p)
+	}
+	return runCreate(sync, logFile, &cfg, ns, p)
+}
+
+// runCreate sets up a new container: rootfs, hooks, the process; then it
+// waits for `rt start`.
+func runCreate(sync, logFile *os.File, cfg *initproto.InitConfig, ns process.NamespaceSet, p *proc) error {
+	spec := cfg.Spec
 
 	rc := &rootfs.Config{
 		Spec: spec, Rootfs: cfg.Rootfs, Bundle: cfg.Bundle, NoPivot: cfg.NoPivot,
@@ -111,6 +121,9 @@ func run(sync, logFile *os.File) error {
 		if err := process.Chdir(p.spec.Cwd); err != nil {
 			return err
 		}
+		if err := setupTerminal(p.spec, true); err != nil {
+			return err
+		}
 	}
 	if !cfg.NoNewKeyring {
 		// A private session keyring, so containers do not share the host's.
@@ -136,7 +149,39 @@ func run(sync, logFile *os.File) error {
 		}
 	}
 
-	// Message 8/9: ready; the parent saves the state and answers Created.
+	if err := ready(sync, logFile); err != nil {
+		return err
+	}
+	return waitStart(cfg, p)
+}
+
+// runExec starts a process in a running container's namespaces (joined by
+// the C stage): no rootfs to set up, no fifo to wait on.
+func runExec(sync, logFile *os.File, cfg *initproto.InitConfig, p *proc) error {
+	if p == nil {
+		return errors.New("exec: no process given")
+	}
+	if err := setupTerminal(p.spec, false); err != nil {
+		return err
+	}
+	if err := process.Chdir(p.spec.Cwd); err != nil {
+		return err
+	}
+	if err := p.setup(cfg.PreserveFds, cfg.ListenFds); err != nil {
+		return err
+	}
+	if err := ready(sync, logFile); err != nil {
+		return err
+	}
+	if err := p.finish(); err != nil {
+		return err
+	}
+	return fmt.Errorf("exec %s: %w", p.path, syscall.Exec(p.path, p.spec.Args, p.env))
+}
+
+// ready is messages 8/9: the init closes its log (so the parent has every
+// line), reports ready and waits for the parent's Created.
+func ready(sync, logFile *os.File) error {
 	logrus.SetOutput(io.Discard)
 	if logFile != nil {
 		logFile.Close()
@@ -147,8 +192,7 @@ func run(sync, logFile *os.File) error {
 	if err := initproto.Expect(sync, initproto.Created); err != nil {
 		return err
 	}
-	sync.Close()
-	return waitStart(&cfg, p)
+	return sync.Close()
 }
 
 func joinsUserNS(s *specs.Spec) bool {
@@ -197,6 +241,40 @@ func waitStart(cfg *initproto.InitConfig, p *proc) error {
 	}
 	err = syscall.Exec(p.path, p.spec.Args, p.env)
 	return fail(fmt.Errorf("exec %s: %w", p.path, err))
+}
+
+// setupTerminal gives the process a pty from the container's /dev/pts,
+// sends the master to the caller and, for a new container, binds the slave
+// on /dev/console.
+func setupTerminal(p *specs.Process, devConsole bool) error {
+	if !p.Terminal {
+		return nil
+	}
+	sock, err := envFile(initproto.EnvConsoleFd)
+	if err != nil {
+		return fmt.Errorf("process.terminal: %w", err)
+	}
+	defer sock.Close()
+	master, slave, err := console.OpenPty()
+	if err != nil {
+		return err
+	}
+	defer master.Close()
+	defer slave.Close()
+	if cs := p.ConsoleSize; cs != nil {
+		if err := console.SetSize(slave, cs.Height, cs.Width); err != nil {
+			return err
+		}
+	}
+	if devConsole {
+		if err := console.BindConsole(slave); err != nil {
+			return err
+		}
+	}
+	if err := console.SendMaster(sock, master); err != nil {
+		return err
+	}
+	return console.BecomeStdio(slave)
 }
 
 // inContainer returns the state JSON for a hook run in the container's

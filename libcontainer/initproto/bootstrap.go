@@ -77,4 +77,7 @@ type InitConfig struct {
 	// the hooks the init runs; it only changes the status.
 	State json.RawMessage `json:"state"`
 	Debug bool            `json:"debug,omitempty"`
+	// Exec: Spec.Process is to be started in the running container whose
+	// namespaces the C stage joined; nothing else is set up.
+	Exec bool `json:"exec,omitempty"`
 }

@@ -13,6 +13,8 @@
 //	_RT_SYNC_FD   one end of a SOCK_STREAM socketpair: the messages below
 //	_RT_LOG_FD    write end of a pipe: JSON log lines the parent forwards
 //	_RT_FIFO_FD   O_PATH fd of <root>/<id>/exec.fifo (create only)
+//	_RT_CONSOLE_FD  a connected unix socket to send the pty master on
+//	              (process.terminal only; see package console)
 //
 // # Messages
 //
@@ -32,7 +34,9 @@
 //	9  parent   init     Created       -               state saved; init may go on (an EOF instead means create failed)
 //	-  any      parent   Error         text            the sender failed and exits; ends the exchange
 //
-// Steps 2-3 happen only with a new user namespace, 6-7 only for create.
+// Steps 2-3 happen only with a new user namespace, 6-7 only for create. For
+// `rt exec` the C stage joins the running container's namespaces, the init
+// sets up the process only, and after Created it execs at once.
 // Every read names the type it expects; any other type, an Error or an EOF
 // is returned as an error naming both, so neither side can hang on the other
 // past the other's death.
@@ -82,9 +86,10 @@ func (k Kind) String() string {
 
 // Environment variables carrying descriptor numbers to the init.
 const (
-	EnvSyncFd = "_RT_SYNC_FD"
-	EnvLogFd  = "_RT_LOG_FD"
-	EnvFifoFd = "_RT_FIFO_FD"
+	EnvSyncFd    = "_RT_SYNC_FD"
+	EnvLogFd     = "_RT_LOG_FD"
+	EnvFifoFd    = "_RT_FIFO_FD"
+	EnvConsoleFd = "_RT_CONSOLE_FD"
 )
 
 // MaxPayload bounds a message so a corrupt header cannot make a reader

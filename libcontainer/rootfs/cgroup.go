@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -62,6 +63,9 @@ func (m *mounter) mountCgroup2(e *entry, own []ownCgroup) error {
 		return unix.Mount("cgroup2", target, "cgroup2", e.opts.flags, e.opts.data)
 	})
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EBUSY) {
+		// A user namespace without its own cgroup namespace may not
+		// mount cgroup2: bind the container's own cgroup instead.
+		logrus.Debugf("rootfs: mount cgroup2 on %s: %v, bind-mounting the container's cgroup instead", m.host(rel), err)
 		src := unifiedMountpoint
 		for _, o := range own {
 			if o.v2() {
@@ -118,9 +122,6 @@ func (m *mounter) mountCgroupV1(e *entry, own []ownCgroup) error {
 			return unix.Mount(h.fsType, target, h.fsType, flags, strings.Join(h.options, ","))
 		})
 		if err != nil {
-			if errors.Is(err, unix.EPERM) && h.fsType == "cgroup" {
-				err = fmt.Errorf("%w (cgroup v1 cannot be mounted in a user namespace; run without a cgroup namespace to get bind mounts)", err)
-			}
 			return fmt.Errorf("mount %s on %s: %w", h.fsType, m.host(rel), err)
 		}
 	}

@@ -103,7 +103,8 @@ func deviceType(t string) (uint32, error) {
 // createDevice makes the device node d in the rootfs, unless something is
 // there already (a config mount put it there): mknod, then chown, or, in a
 // user namespace where mknod is not permitted, a bind mount of the host's
-// node onto an empty file.
+// node onto an empty file. The node is made relative to an fd of its
+// directory, opened without following symlinks.
 func (m *mounter) createDevice(d specs.LinuxDevice) error {
 	if d.Path == "" {
 		return nil
@@ -117,42 +118,53 @@ func (m *mounter) createDevice(d specs.LinuxDevice) error {
 		return fmt.Errorf("create device %s: %w", d.Path, err)
 	}
 	dest := m.host(rel)
-	if _, err := os.Lstat(dest); err == nil {
-		logrus.Debugf("rootfs: %s exists, not creating device %s", dest, d.Path)
-		return nil
-	}
 	if err := mkdirAllIn(m.root, parentRel(rel), 0o755); err != nil {
 		return fmt.Errorf("create device %s: %w", dest, err)
 	}
-	if m.c.UserNS {
-		return m.bindDevice(d, rel)
-	}
-	mode := uint32(defaultDeviceMode)
-	if d.FileMode != nil {
-		mode = uint32(d.FileMode.Perm())
-	}
-	dev := 0
-	if typ != unix.S_IFIFO {
-		dev = int(unix.Mkdev(uint32(d.Major), uint32(d.Minor)))
-	}
-	if err := unix.Mknod(dest, typ|mode, dev); err != nil {
-		if errors.Is(err, unix.EPERM) && typ != unix.S_IFIFO {
-			logrus.Debugf("rootfs: mknod %s not permitted, bind-mounting %s", dest, d.Path)
-			return m.bindDevice(d, rel)
+	base := filepath.Base(rel)
+	bind := m.c.UserNS
+	err = m.withTarget(parentRel(rel), func(dirFd int, _ string) error {
+		var st unix.Stat_t
+		if err := unix.Fstatat(dirFd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err == nil {
+			logrus.Debugf("rootfs: %s exists, not creating device %s", dest, d.Path)
+			bind = false
+			return nil
 		}
-		return fmt.Errorf("mknod %s: %w", dest, err)
+		if bind {
+			return nil
+		}
+		mode := uint32(defaultDeviceMode)
+		if d.FileMode != nil {
+			mode = uint32(d.FileMode.Perm())
+		}
+		dev := 0
+		if typ != unix.S_IFIFO {
+			dev = int(unix.Mkdev(uint32(d.Major), uint32(d.Minor)))
+		}
+		if err := unix.Mknodat(dirFd, base, typ|mode, dev); err != nil {
+			if errors.Is(err, unix.EPERM) && typ != unix.S_IFIFO {
+				logrus.Debugf("rootfs: mknod %s not permitted, bind-mounting %s", dest, d.Path)
+				bind = true
+				return nil
+			}
+			return fmt.Errorf("mknod %s: %w", dest, err)
+		}
+		uid, gid := -1, -1
+		if d.UID != nil {
+			uid = int(*d.UID)
+		}
+		if d.GID != nil {
+			gid = int(*d.GID)
+		}
+		if err := unix.Fchownat(dirFd, base, uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return fmt.Errorf("chown %s: %w", dest, err)
+		}
+		return nil
+	})
+	if err != nil || !bind {
+		return err
 	}
-	uid, gid := -1, -1
-	if d.UID != nil {
-		uid = int(*d.UID)
-	}
-	if d.GID != nil {
-		gid = int(*d.GID)
-	}
-	if err := unix.Lchown(dest, uid, gid); err != nil {
-		return fmt.Errorf("chown %s: %w", dest, err)
-	}
-	return nil
+	return m.bindDevice(d, rel)
 }
 
 // bindDevice bind-mounts the host's node at d.Path onto an empty file at rel.
@@ -177,23 +189,28 @@ func (m *mounter) setupPtmx() error {
 	if err != nil {
 		return fmt.Errorf("set up /dev/ptmx: %w", err)
 	}
-	dest := m.host(rel)
-	var stx unix.Statx_t
-	err = unix.Statx(unix.AT_FDCWD, dest, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_TYPE, &stx)
-	switch {
-	case err == nil && stx.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 && stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0:
-		return nil
-	case err == nil:
-		if err := os.Remove(dest); err != nil {
-			return fmt.Errorf("set up /dev/ptmx: %w", err)
-		}
-	case !errors.Is(err, unix.ENOENT):
-		return fmt.Errorf("set up /dev/ptmx: stat %s: %w", dest, err)
-	}
-	if err := os.Symlink("pts/ptmx", dest); err != nil {
+	if err := mkdirAllIn(m.root, parentRel(rel), 0o755); err != nil {
 		return fmt.Errorf("set up /dev/ptmx: %w", err)
 	}
-	return nil
+	dest := m.host(rel)
+	return m.withTarget(parentRel(rel), func(dirFd int, _ string) error {
+		var stx unix.Statx_t
+		err := unix.Statx(dirFd, "ptmx", unix.AT_SYMLINK_NOFOLLOW, unix.STATX_TYPE, &stx)
+		switch {
+		case err == nil && stx.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 && stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0:
+			return nil
+		case err == nil:
+			if err := unix.Unlinkat(dirFd, "ptmx", 0); err != nil {
+				return fmt.Errorf("set up /dev/ptmx: remove %s: %w", dest, err)
+			}
+		case !errors.Is(err, unix.ENOENT):
+			return fmt.Errorf("set up /dev/ptmx: stat %s: %w", dest, err)
+		}
+		if err := unix.Symlinkat("pts/ptmx", dirFd, "ptmx"); err != nil {
+			return fmt.Errorf("set up /dev/ptmx: symlink %s: %w", dest, err)
+		}
+		return nil
+	})
 }
 
 // setupDevSymlinks creates the conventional /dev symlinks into /proc where
@@ -211,11 +228,16 @@ func (m *mounter) setupDevSymlinks() error {
 	}
 	for _, l := range links {
 		rel, err := m.resolveParent(l[1])
-		if err != nil {
-			return fmt.Errorf("symlink %s: %w", l[1], err)
+		if err == nil {
+			err = mkdirAllIn(m.root, parentRel(rel), 0o755)
 		}
-		if err := os.Symlink(l[0], m.host(rel)); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("symlink %s to %s: %w", m.host(rel), l[0], err)
+		if err == nil {
+			err = m.withTarget(parentRel(rel), func(dirFd int, _ string) error {
+				return unix.Symlinkat(l[0], dirFd, filepath.Base(rel))
+			})
+		}
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("symlink %s to %s: %w", l[1], l[0], err)
 		}
 	}
 	return nil

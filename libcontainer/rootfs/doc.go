@@ -15,9 +15,9 @@
 //	         remounts, root.readonly, rootfsPropagation on "/"
 //
 // What it must never do:
-//   - run outside a private mount namespace of its own: every call mounts, and
-//     Prepare first makes "/" slave (or what rootfsPropagation asks) so that
-//     nothing propagates back to the host;
+//   - run outside a mount namespace of its own: every call mounts, and
+//     Prepare first makes "/" rslave so that nothing propagates back to the
+//     host (unless rootfsPropagation asks for shared, rshared or rprivate);
 //   - follow a symlink of the rootfs out of it: every destination is resolved
 //     with ResolveIn (symlinks relative to the rootfs, ".." clamped at its
 //     root), and the final mount is done through an O_PATH fd re-opened with

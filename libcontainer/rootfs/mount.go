@@ -53,7 +53,7 @@ func (m *mounter) newEntry(sm specs.Mount) *entry {
 		e.bind = true
 		e.typ = ""
 		e.opts.flags |= unix.MS_BIND
-		if !filepath.IsAbs(e.source) {
+		if e.source != "" && !filepath.IsAbs(e.source) && m.c.Bundle != "" {
 			e.source = filepath.Join(m.c.Bundle, e.source)
 		}
 	}
@@ -164,6 +164,9 @@ func (m *mounter) mountFS(e *entry) (string, error) {
 
 // mountBind bind-mounts e.source (MS_REC for rbind) and applies its options.
 func (m *mounter) mountBind(e *entry) error {
+	if !filepath.IsAbs(e.source) {
+		return fmt.Errorf("mount %q on %s: %w: a bind source must be absolute or relative to the bundle", e.source, e.dest, ErrConfig)
+	}
 	fi, err := os.Stat(e.source)
 	if err != nil {
 		return fmt.Errorf("mount %s on %s: %w", e.source, e.dest, err)

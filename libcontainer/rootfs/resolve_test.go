@@ -177,3 +177,18 @@ func TestOpenInRootRefusesSymlinks(t *testing.T) {
 		t.Error("openInRoot left the root")
 	}
 }
+
+// TestInInitMountNS checks the guard of Prepare from the test process, which
+// shares the host's mount namespace (read-only: Prepare is not called).
+func TestInInitMountNS(t *testing.T) {
+	init, err := os.Readlink("/proc/1/ns/mnt")
+	if err != nil {
+		t.Skipf("pid 1 not inspectable here: %v", err)
+	}
+	if self, _ := os.Readlink("/proc/self/ns/mnt"); self != init {
+		t.Skip("the test process is not in pid 1's mount namespace")
+	}
+	if !inInitMountNS() {
+		t.Error("inInitMountNS() = false in pid 1's mount namespace")
+	}
+}

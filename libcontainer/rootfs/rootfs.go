@@ -3,6 +3,7 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -44,6 +45,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("%w: rootfs %q is not a clean absolute path", ErrConfig, c.Rootfs)
 	case c.Rootfs == "/":
 		return fmt.Errorf("%w: rootfs is the host's /", ErrConfig)
+	case c.Bundle != "" && !filepath.IsAbs(c.Bundle):
+		return fmt.Errorf("%w: bundle %q is not absolute", ErrConfig, c.Bundle)
 	}
 	if _, ok := rootPropagation(c.propagation()); !ok {
 		return fmt.Errorf("%w: unknown linux.rootfsPropagation %q", ErrConfig, c.propagation())
@@ -66,9 +69,9 @@ func (c *Config) mountLabel() string {
 }
 
 // Prepare runs in the container's new mount namespace, still on the host's
-// root: it sets the propagation of "/" (linux.rootfsPropagation, default
-// rslave), makes the rootfs's parent mount private, bind-mounts the rootfs onto
-// itself, performs every mount of the config in order, then creates the
+// root: it makes "/" rslave (or applies linux.rootfsPropagation when that is
+// shared, rshared or rprivate), makes the rootfs's parent mount private,
+// bind-mounts the rootfs onto itself, performs every mount of the config in order, then creates the
 // devices and symlinks of /dev unless /dev is a bind mount of the config.
 //
 // It needs CAP_SYS_ADMIN (and CAP_MKNOD unless UserNS) in the mount
@@ -78,6 +81,9 @@ func (c *Config) mountLabel() string {
 func Prepare(c *Config) error {
 	if err := c.check(); err != nil {
 		return err
+	}
+	if inInitMountNS() {
+		return fmt.Errorf("%w: the process is in the mount namespace of pid 1; Prepare needs a mount namespace of its own", ErrConfig)
 	}
 	oldMask := unix.Umask(0)
 	defer unix.Umask(oldMask)
@@ -159,4 +165,15 @@ func Finish(c *Config) error {
 		}
 	}
 	return applyRootPropagation(c.propagation())
+}
+
+// inInitMountNS reports whether the calling process shares the mount
+// namespace of pid 1 of the /proc it sees (before the switch, the host's).
+// Prepare there would change the host's propagation and mount on the host;
+// a guard against a caller that forgot to unshare. False when it cannot
+// tell (pid 1 not inspectable, e.g. from a user namespace).
+func inInitMountNS() bool {
+	self, err1 := os.Readlink("/proc/self/ns/mnt")
+	init, err2 := os.Readlink("/proc/1/ns/mnt")
+	return err1 == nil && err2 == nil && self == init
 }

@@ -15,6 +15,7 @@ import (
 )
 
 // scenarios are run by the tests below, in child processes (scenario_test.go).
+
 var scenarios = map[string]scenario{
 	"runc-default": {
 		cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNET,
@@ -64,14 +65,17 @@ var scenarios = map[string]scenario{
 			return nil
 		},
 	},
-	"cgroupns": {
-		cloneflags: syscall.CLONE_NEWCGROUP | syscall.CLONE_NEWPID,
+	"nopivot-userns": {
+		userns:     true,
+		cloneflags: syscall.CLONE_NEWPID,
 		config: func(dir string) *Config {
-			c := config(dir, runcMounts()[0], runcMounts()[6])
-			c.CgroupNS = true
+			c := config(dir, runcMounts()[:3]...)
+			c.NoPivot, c.UserNS = true, true
+			c.Spec.Root.Readonly = true
+			c.Spec.Linux.MaskedPaths = []string{"/proc/keys", "/proc/acpi"}
 			return c
 		},
-		check: checkCgroupNS,
+		check: checkNoPivot,
 	},
 	"nopivot": {
 		cloneflags: syscall.CLONE_NEWPID,
@@ -84,30 +88,6 @@ var scenarios = map[string]scenario{
 		},
 		check: checkNoPivot,
 	},
-	"devices": {
-		setup: func(dir string) error {
-			if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, "src/custom"), []byte("custom"), 0o644)
-		},
-		config: configDevices,
-		check:  checkDevices,
-	},
-	"userns-devices": {
-		userns:     true,
-		cloneflags: syscall.CLONE_NEWPID,
-		config: func(dir string) *Config {
-			c := configDevices(dir)
-			c.Spec.Mounts = []specs.Mount{runcMounts()[0], c.Spec.Mounts[0]} // proc, tmpfs /dev
-			c.Spec.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/fuse", Type: "c", Major: 10, Minor: 229}}
-			c.UserNS = true
-			return c
-		},
-		check: checkUserNSDevices,
-	},
-	"shared-host":         sharedHostScenario(""),
-	"shared-host-rshared": sharedHostScenario("rshared"),
 	"err-proc-subdir": errScenario(ErrProcMount,
 		specs.Mount{Destination: "/proc", Type: "proc", Source: "proc"},
 		specs.Mount{Destination: "/proc/sys/kernel", Type: "tmpfs", Source: "tmpfs"}),
@@ -130,7 +110,24 @@ var scenarios = map[string]scenario{
 		wantErr: isErr(unix.ELOOP),
 	},
 	"err-over-root":      errScenario(errMountOverRoot, specs.Mount{Destination: "/tmp/../..", Type: "tmpfs", Source: "tmpfs"}),
+	"err-bind-no-source": errScenario(ErrConfig, specs.Mount{Destination: "/mnt/x", Options: []string{"rbind"}}),
+	// The inner child is pid 1 of a new pid namespace with its own /proc:
+	// it looks like the host's init, and Prepare refuses to run.
+	"err-init-mntns": {
+		cloneflags: syscall.CLONE_NEWPID,
+		before:     func() error { return unix.Mount("proc", "/proc", "proc", 0, "") },
+		config:     func(dir string) *Config { return config(dir) },
+		wantErr:    isErr(ErrConfig),
+	},
 	"err-missing-source": errScenario(os.ErrNotExist, specs.Mount{Destination: "/mnt/x", Source: "/rt-no-such-source", Options: []string{"bind"}}),
+}
+
+// register adds a scenario defined next to its test.
+func register(name string, sc scenario) {
+	if _, dup := scenarios[name]; dup {
+		panic("scenario " + name + " registered twice")
+	}
+	scenarios[name] = sc
 }
 
 func errScenario(want error, mounts ...specs.Mount) scenario {
@@ -149,19 +146,11 @@ func isErr(want error) func(error) error {
 	}
 }
 
-func init() {
-	for _, v := range []string{"shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable"} {
-		scenarios["propagation-"+v] = propagationScenario(v)
-	}
-}
-
 func TestRuncDefault(t *testing.T)       { runScenario(t, "runc-default") }
 func TestUserNS(t *testing.T)            { runScenario(t, "userns") }
 func TestUserNSLockedClear(t *testing.T) { runScenario(t, "userns-locked-clear") }
-func TestCgroupNS(t *testing.T)          { runScenario(t, "cgroupns") }
 func TestNoPivot(t *testing.T)           { runScenario(t, "nopivot") }
-func TestDevices(t *testing.T)           { runScenario(t, "devices") }
-func TestUserNSDevices(t *testing.T)     { runScenario(t, "userns-devices") }
+func TestNoPivotUserNS(t *testing.T)     { runScenario(t, "nopivot-userns") }
 
 func TestBinds(t *testing.T) {
 	for _, p := range escapeTargets {
@@ -183,97 +172,10 @@ func TestBinds(t *testing.T) {
 	}
 }
 
-// TestSharedHost runs on mounts that are peers of the outer namespace's, as
-// on a host whose / is shared: pivot_root must work and no mount may reach
-// the outer namespace.
-func TestSharedHost(t *testing.T) {
-	t.Run("default", func(t *testing.T) { runScenario(t, "shared-host") })
-	t.Run("rshared", func(t *testing.T) { runScenario(t, "shared-host-rshared") })
-}
-
-func sharedHostScenario(propagation string) scenario {
-	return scenario{
-		sharedHost: true,
-		cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNET,
-		setup:      setupBinds,
-		config: func(dir string) *Config {
-			c := config(dir, runcMounts()...)
-			c.Spec.Mounts = append(c.Spec.Mounts, configBinds(dir).Spec.Mounts[1:]...)
-			c.Spec.Linux.RootfsPropagation = propagation
-			c.Spec.Linux.MaskedPaths = runcMaskedPaths
-			c.Spec.Linux.ReadonlyPaths = runcReadonlyPaths
-			return c
-		},
-		check: func() error {
-			ms, err := topMounts()
-			if err != nil {
-				return err
-			}
-			return all(
-				func() error { return wantMount(ms, "/dev/pts", "devpts") },
-				func() error { return wantReadonlyDir("/mnt/rro/sub") },
-				func() error { return checkMasked(ms) },
-			)
-		},
-	}
-}
-
-func TestPropagation(t *testing.T) {
-	for _, v := range []string{"shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable"} {
-		t.Run(v, func(t *testing.T) { runScenario(t, "propagation-"+v) })
-	}
-}
-
 func TestErrors(t *testing.T) {
-	for _, name := range []string{"err-proc-subdir", "err-proc-via-symlink", "err-proc-not-proc", "err-loop", "err-over-root", "err-missing-source"} {
+	for _, name := range []string{"err-proc-subdir", "err-proc-via-symlink", "err-proc-not-proc", "err-loop", "err-over-root", "err-missing-source", "err-bind-no-source", "err-init-mntns"} {
 		t.Run(name, func(t *testing.T) { runScenario(t, name) })
 	}
-}
-
-// ownCgroupLines reads /proc/self/cgroup inside the container.
-func ownCgroupLines() ([]ownCgroup, error) { return readProcCgroup("/proc/self/cgroup") }
-
-// checkCgroupMounts checks the hierarchies under /sys/fs/cgroup: one per
-// line of /proc/self/cgroup (the cgroup2 one only if mounted), read-only,
-// each showing the container's own cgroup as its root.
-func checkCgroupMounts(ms map[string]mountInfo, wantRoot func(ownCgroup) string) error {
-	if err := wantMount(ms, "/sys/fs/cgroup", "tmpfs", "ro", "mode=755"); err != nil {
-		return err
-	}
-	own, err := ownCgroupLines()
-	if err != nil {
-		return err
-	}
-	found := 0
-	for _, o := range own {
-		var hit *mountInfo
-		for _, mi := range ms {
-			if !strings.HasPrefix(mi.Mountpoint, "/sys/fs/cgroup/") {
-				continue
-			}
-			if m, ok := matchOwnCgroup(mi, []ownCgroup{o}); ok && m.Path == o.Path {
-				hit = &mi
-				break
-			}
-		}
-		if hit == nil {
-			if o.v2() {
-				continue
-			}
-			return fmt.Errorf("no cgroup mount for %v", o.Controllers)
-		}
-		found++
-		if hit.Root != wantRoot(o) {
-			return fmt.Errorf("%s: root %s, want %s", hit.Mountpoint, hit.Root, wantRoot(o))
-		}
-		if err := wantMount(ms, hit.Mountpoint, "", "ro", "nosuid", "nodev", "noexec"); err != nil {
-			return err
-		}
-	}
-	if found == 0 {
-		return errors.New("no cgroup hierarchy mounted")
-	}
-	return nil
 }
 
 func checkRuncDefault() error {
@@ -474,8 +376,26 @@ func checkUserNS() error {
 		func() error { return wantMount(ms, "/proc", "proc") },
 		func() error { return wantMount(ms, "/dev/pts", "devpts", "gid=5", "mode=620", "ptmxmode=666") },
 		func() error { return wantMount(ms, "/dev/mqueue", "mqueue") },
-		// No network namespace of its own: /sys is the host's, bound.
+		// No network namespace of its own: /sys is the host's, bound
+		// with its submounts, so the config's cgroup tmpfs covers the
+		// host's.
 		func() error { return wantMount(ms, "/sys", "sysfs", "ro", "nosuid", "nodev", "noexec") },
+		func() error {
+			mounts, err := readMountInfo()
+			if err != nil {
+				return err
+			}
+			n := 0
+			for _, mi := range mounts {
+				if mi.Mountpoint == "/sys/fs/cgroup" {
+					n++
+				}
+			}
+			if n < 2 {
+				return fmt.Errorf("%d mounts on /sys/fs/cgroup: /sys is not the rbind fallback", n)
+			}
+			return nil
+		},
 		func() error { return checkCgroupMounts(ms, func(o ownCgroup) string { return o.Path }) },
 		// Devices are bind mounts of the host's nodes.
 		func() error {
@@ -500,26 +420,6 @@ func checkUserNS() error {
 	)
 }
 
-func checkCgroupNS() error {
-	ms, err := topMounts()
-	if err != nil {
-		return err
-	}
-	if isUnifiedHost() {
-		return wantMount(ms, "/sys/fs/cgroup", "cgroup2", "ro")
-	}
-	err = checkCgroupMounts(ms, func(ownCgroup) string { return "/" })
-	if err != nil {
-		return err
-	}
-	for _, mi := range ms {
-		if strings.HasPrefix(mi.Mountpoint, "/sys/fs/cgroup/") && mi.Root != "/" {
-			return fmt.Errorf("%s shows %s, not the namespace's root", mi.Mountpoint, mi.Root)
-		}
-	}
-	return nil
-}
-
 func checkNoPivot() error {
 	ms, err := topMounts()
 	if err != nil {
@@ -542,160 +442,4 @@ func checkNoPivot() error {
 			return nil
 		},
 	)
-}
-
-func configDevices(dir string) *Config {
-	mode := func(m os.FileMode) *os.FileMode { return &m }
-	id := func(i uint32) *uint32 { return &i }
-	c := config(dir,
-		specs.Mount{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "mode=755"}},
-		specs.Mount{Destination: "/dev/custom", Source: "src/custom", Options: []string{"bind"}},
-	)
-	c.Spec.Linux.Devices = []specs.LinuxDevice{
-		{Path: "/dev/mynull", Type: "c", Major: 1, Minor: 3, FileMode: mode(0o600), UID: id(1000), GID: id(1001)},
-		{Path: "/dev/sub/dir/myzero", Type: "u", Major: 1, Minor: 5},
-		{Path: "/dev/myloop", Type: "b", Major: 7, Minor: 0, FileMode: mode(0o660), GID: id(6)},
-		{Path: "/dev/myfifo", Type: "p", FileMode: mode(0o644)},
-		{Path: "/dev/null", Type: "c", Major: 1, Minor: 3, FileMode: mode(0o620)},
-		{Path: "/dev/custom", Type: "c", Major: 1, Minor: 5},
-	}
-	return c
-}
-
-func checkDevices() error {
-	return all(
-		func() error { return wantNode("/dev/mynull", unix.S_IFCHR, 1, 3, 0o600, 1000, 1001) },
-		func() error { return wantNode("/dev/sub/dir/myzero", unix.S_IFCHR, 1, 5, 0o666, 0, 0) },
-		func() error { return wantNode("/dev/sub/dir", unix.S_IFDIR, 0, 0, 0o755, 0, 0) },
-		func() error { return wantNode("/dev/myloop", unix.S_IFBLK, 7, 0, 0o660, 0, 6) },
-		func() error { return wantNode("/dev/myfifo", unix.S_IFIFO, 0, 0, 0o644, 0, 0) },
-		func() error { return wantNode("/dev/null", unix.S_IFCHR, 1, 3, 0o620, 0, 0) },
-		func() error { return wantNode("/dev/zero", unix.S_IFCHR, 1, 5, 0o666, 0, 0) },
-		func() error { return wantNode("/dev/tty", unix.S_IFCHR, 5, 0, 0o666, 0, 0) },
-		// A config mount's file is kept, not replaced by the device.
-		func() error { return wantFile("/dev/custom", "custom") },
-		func() error { return wantSymlink("/dev/ptmx", "pts/ptmx") },
-		func() error { return wantSymlink("/dev/fd", "/proc/self/fd") },
-	)
-}
-
-func checkUserNSDevices() error {
-	return all(
-		func() error { return wantCharDev("/dev/fuse", 10, 229) },
-		func() error { return wantCharDev("/dev/null", 1, 3) },
-		func() error {
-			f, err := os.OpenFile("/dev/zero", os.O_RDONLY, 0)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			b := make([]byte, 4)
-			if _, err := f.Read(b); err != nil || b[0] != 0 {
-				return fmt.Errorf("read /dev/zero: %v %v", b, err)
-			}
-			return nil
-		},
-		func() error {
-			// Without mknod, a device mount point is an empty file below the node.
-			mounts, err := readMountInfo()
-			if err != nil {
-				return err
-			}
-			n := 0
-			for _, mi := range mounts {
-				if mi.Mountpoint == "/dev/fuse" || mi.Mountpoint == "/dev/null" {
-					n++
-				}
-			}
-			if n != 2 {
-				return fmt.Errorf("%d device bind mounts, want 2", n)
-			}
-			return nil
-		},
-	)
-}
-
-// propagationScenario checks what linux.rootfsPropagation gives "/": the
-// propagation in /proc/self/mountinfo and, as the OCI validation's
-// runtimetest does, whether a mount made after an rbind of "/" shows in it.
-func propagationScenario(value string) scenario {
-	return scenario{
-		cloneflags: syscall.CLONE_NEWPID,
-		config: func(dir string) *Config {
-			c := config(dir, specs.Mount{Destination: "/proc", Type: "proc", Source: "proc"})
-			c.Spec.Linux.RootfsPropagation = value
-			return c
-		},
-		check: func() error {
-			mounts, err := readMountInfo()
-			if err != nil {
-				return err
-			}
-			var root mountInfo
-			for _, mi := range mounts {
-				if mi.Mountpoint == "/" {
-					root = mi
-				}
-			}
-			got := propagationOf(root)
-			base := strings.TrimPrefix(value, "r")
-			switch {
-			case base == "slave" && (got == "slave" || got == "private"):
-				// A slave needs a master outside the container; on a
-				// host whose / is private there is none and the kernel
-				// leaves it private, which behaves alike.
-			case got != base:
-				return fmt.Errorf("/ is %s (%v), want %s", got, root.Optional, base)
-			}
-			return runtimetestPropagation(base)
-		},
-	}
-}
-
-// runtimetestPropagation repeats the OCI runtimetest check of
-// validateRootfsPropagation.
-func runtimetestPropagation(value string) error {
-	target, err := os.MkdirTemp("/", "target")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(target)
-	if value == "unbindable" {
-		err := unix.Mount("/", target, "", unix.MS_BIND|unix.MS_REC, "")
-		if err == nil {
-			unix.Unmount(target, unix.MNT_DETACH)
-			return errors.New("/ could be bind-mounted")
-		}
-		if !errors.Is(err, unix.EINVAL) {
-			return fmt.Errorf("bind of /: %v, want EINVAL", err)
-		}
-		return nil
-	}
-	mountDir, err := os.MkdirTemp("/", "mount")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(mountDir)
-	testDir, err := os.MkdirTemp("/", "test")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(testDir)
-	if err := os.WriteFile(filepath.Join(testDir, "example"), nil, 0o644); err != nil {
-		return err
-	}
-	if err := unix.Mount("/", target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return err
-	}
-	defer unix.Unmount(target, unix.MNT_DETACH)
-	if err := unix.Mount(testDir, mountDir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return err
-	}
-	defer unix.Unmount(mountDir, unix.MNT_DETACH)
-	_, err = os.Stat(filepath.Join(target, mountDir, "example"))
-	exposed := err == nil
-	if exposed != (value == "shared") {
-		return fmt.Errorf("%s root propagation: mount exposed in the rbind copy: %v", value, exposed)
-	}
-	return nil
 }

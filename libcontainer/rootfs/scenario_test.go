@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,6 +50,8 @@ type scenario struct {
 	sharedHost bool
 	// setup runs as root in the outer child's private mount namespace.
 	setup func(dir string) error
+	// before runs in the inner child, just before Prepare.
+	before func() error
 	// config returns the Config; dir holds rootfs/ (the rootfs) and is the bundle.
 	config func(dir string) *Config
 	// wantErr, when set, expects Prepare, Enter or Finish to fail and
@@ -219,11 +222,19 @@ func innerMain() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	logrus.SetOutput(os.Stderr)
+	logrus.SetLevel(logrus.DebugLevel)
 	// Prepare must not depend on the caller's umask or working directory.
 	unix.Umask(0o077)
 	if err := os.Chdir("/"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
+	}
+	if sc.before != nil {
+		if err := sc.before(); err != nil {
+			fmt.Fprintf(os.Stderr, "before: %v\n", err)
+			return 2
+		}
 	}
 	c := sc.config(os.Getenv(envDir))
 	err := Prepare(c)

@@ -9,8 +9,9 @@
 #
 # Environment:
 #   CONFORMANCE_TIMEOUT   seconds per program (default 120)
-#   CONFORMANCE_RESULTS   directory for the TAP output of each program
-#                         (default tests/conformance/results/<runtime name>)
+#   CONFORMANCE_RESULTS   directory for the TAP output and stderr of each
+#                         program and summary.txt (default
+#                         tests/conformance/results/<runtime file name>)
 #
 # Each program runs alone, in a fresh working directory holding
 # rootfs-amd64.tar.gz and runtimetest (the suite takes both from its working
@@ -169,7 +170,11 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 # --- run -------------------------------------------------------------------
-rm -rf "$RESULTS"
+# A full run replaces the results directory; a run of a few programs only
+# replaces their files (and summary.txt).
+if [[ $# -eq 0 ]]; then
+	rm -rf "$RESULTS"
+fi
 mkdir -p "$RESULTS"
 printf '%s\n' "$RUNTIME" > "$RESULTS/runtime"
 "$RUNTIME" --version > "$RESULTS/runtime-version" 2>&1 || true

@@ -46,9 +46,7 @@ func TestBadConfig(t *testing.T) {
 			r := newRT(t)
 			b := r.sh("echo should-not-run")
 			c.mutate(t, b)
-			id := r.newID()
-			b.save(t, id)
-			res := r.exec(cmdOpts{}, "create", "--bundle", b.Dir, id)
+			id, res := r.tryCreate(cmdOpts{}, b)
 			if res.Code == 0 {
 				t.Fatalf("create succeeded: %s", res)
 			}

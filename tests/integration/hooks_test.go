@@ -61,13 +61,13 @@ func (h *hookLog) mark(t *testing.T, s string) {
 	fmt.Fprintln(f, s)
 }
 
-func (h *hookLog) entries(t *testing.T) []string {
+func (h *hookLog) entries() []string {
 	data, _ := os.ReadFile(filepath.Join(h.dir, "log"))
 	return strings.Fields(string(data))
 }
 
-func (h *hookLog) has(t *testing.T, name string) bool {
-	for _, e := range h.entries(t) {
+func (h *hookLog) has(name string) bool {
+	for _, e := range h.entries() {
 		if e == name {
 			return true
 		}
@@ -100,7 +100,8 @@ func TestHooksOrderAndState(t *testing.T) {
 	b := r.sh(`read x`)
 	h := newHookLog(t, r, b)
 	b.Spec.Hooks = &specs.Hooks{
-		Prestart:        []specs.Hook{h.hook("prestart")}, //nolint:staticcheck // deprecated, still honoured
+		//lint:ignore SA1019 prestart is deprecated but still in the lifecycle runtimes must honour
+		Prestart:        []specs.Hook{h.hook("prestart")},
 		CreateRuntime:   []specs.Hook{h.hook("createRuntime")},
 		CreateContainer: []specs.Hook{h.hook("createContainer")},
 		StartContainer:  []specs.Hook{h.hook("startContainer")},
@@ -121,7 +122,7 @@ func TestHooksOrderAndState(t *testing.T) {
 
 	want := []string{"prestart", "createRuntime", "createContainer", "T:created",
 		"startContainer", "poststart", "T:started", "T:deleting", "poststop", "T:deleted"}
-	if got := h.entries(t); strings.Join(got, " ") != strings.Join(want, " ") {
+	if got := h.entries(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("hooks ran in the order\n  %v\nwant\n  %v", got, want)
 	}
 	statuses := map[string][]string{
@@ -202,9 +203,7 @@ func TestHookTimeout(t *testing.T) {
 	one := 1
 	b.Spec.Hooks.CreateRuntime = []specs.Hook{{Path: "/bin/sh",
 		Args: []string{"sh", "-c", `echo $$ > "$0"; exec sleep 10`, pidFile}, Timeout: &one}}
-	id := r.newID()
-	b.save(t, id)
-	res := r.exec(cmdOpts{}, "create", "--bundle", b.Dir, id)
+	id, res := r.tryCreate(cmdOpts{}, b)
 	if res.Code == 0 {
 		t.Fatalf("create succeeded though its hook timed out: %s", res)
 	}
@@ -233,14 +232,12 @@ func TestHookFailures(t *testing.T) {
 		b := r.sh(`echo ran`)
 		h := newHookLog(t, r, b)
 		b.Spec.Hooks.CreateRuntime = []specs.Hook{fail, h.hook("second")}
-		id := r.newID()
-		b.save(t, id)
-		res := r.exec(cmdOpts{}, "create", "--bundle", b.Dir, id)
+		id, res := r.tryCreate(cmdOpts{}, b)
 		if res.Code == 0 {
 			t.Fatalf("create succeeded with a failing createRuntime hook")
 		}
 		oneLineError(t, res)
-		if h.has(t, "second") {
+		if h.has("second") {
 			t.Errorf("the hook after a failing createRuntime hook ran")
 		}
 		assertNoTrace(t, r, id)
@@ -257,7 +254,7 @@ func TestHookFailures(t *testing.T) {
 		if out := readFile(t, res.StdoutPath); !strings.Contains(out, "ran\n") {
 			t.Errorf("the container did not run after a failing poststart hook: %q", out)
 		}
-		if !h.has(t, "second") {
+		if !h.has("second") {
 			t.Errorf("the poststart hook after a failing one did not run")
 		}
 		r.ok("delete", id)
@@ -271,7 +268,7 @@ func TestHookFailures(t *testing.T) {
 		id, _ := r.runDetached(b)
 		r.waitStatus(id, "stopped")
 		r.ok("delete", id)
-		if !h.has(t, "second") {
+		if !h.has("second") {
 			t.Errorf("the poststop hook after a failing one did not run")
 		}
 		assertNoTrace(t, r, id)

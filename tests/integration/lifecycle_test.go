@@ -214,7 +214,7 @@ func startSleepers(t *testing.T, r *rtRunner) (string, []int) {
 func waitDead(t *testing.T, pids []int) {
 	t.Helper()
 	for _, p := range pids {
-		if !poll(5*time.Second, func() bool { return !processAlive(p) }) {
+		if !poll(3*time.Second, func() bool { return !processAlive(p) }) {
 			t.Errorf("process %d still alive", p)
 		}
 	}

@@ -24,7 +24,7 @@ func mountHost(t *testing.T, source, target, fstype string, flags uintptr, data 
 	})
 }
 
-// containerMount runs script in b, which must print /proc/self/mountinfo
+// containerMounts runs b, whose script, which must print /proc/self/mountinfo
 // last after a line "--", and returns the lines before it and the parsed mounts.
 func containerMounts(t *testing.T, r *rtRunner, b *bundle, flags ...string) (string, []mountEntry) {
 	t.Helper()

@@ -241,10 +241,7 @@ func (r *rtRunner) create(b *bundle, flags ...string) (string, result) {
 
 func (r *rtRunner) createOpts(o cmdOpts, b *bundle, flags ...string) (string, result) {
 	r.t.Helper()
-	id := r.newID()
-	b.save(r.t, id)
-	args := append([]string{"create", "--bundle", b.Dir}, flags...)
-	res := r.exec(o, append(args, id)...)
+	id, res := r.tryCreate(o, b, flags...)
 	if res.Code != 0 {
 		r.t.Fatalf("create failed: %s", res)
 	}
@@ -252,6 +249,16 @@ func (r *rtRunner) createOpts(o cmdOpts, b *bundle, flags ...string) (string, re
 		trackPid(st.Pid)
 	}
 	return id, res
+}
+
+// tryCreate runs `create --bundle B [flags] ID` for a new id, whatever
+// the outcome.
+func (r *rtRunner) tryCreate(o cmdOpts, b *bundle, flags ...string) (string, result) {
+	r.t.Helper()
+	id := r.newID()
+	b.save(r.t, id)
+	args := append([]string{"create", "--bundle", b.Dir}, flags...)
+	return id, r.exec(o, append(args, id)...)
 }
 
 // runDetached is create + start; it returns the id and the create result,
@@ -389,12 +396,5 @@ func oneLineError(t *testing.T, res result) {
 		t.Errorf("no error message on stderr: %s", res)
 	} else if len(lines) != 1 {
 		t.Errorf("error should be one line, got %d: %q", len(lines), res.Stderr)
-	}
-}
-
-func mustContain(t *testing.T, what, got, want string) {
-	t.Helper()
-	if !strings.Contains(got, want) {
-		t.Errorf("%s: %q does not contain %q", what, got, want)
 	}
 }

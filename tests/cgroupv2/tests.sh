@@ -1,0 +1,662 @@
+#!/bin/sh
+# rt's cgroup v2 tests, run by busybox sh as root inside the test VM (see
+# run.sh and init.sh): cgroup2 is mounted at /sys/fs/cgroup with every
+# controller enabled for the root's children, rt is /bin/rt, the bundle's
+# rootfs is /bundle/rootfs, brd's /dev/ram* exist.
+#
+#   tests.sh                run every test (or those named in $CGROUPV2_TESTS),
+#                           print TAP on stdout
+#   tests.sh one NAME       run test_NAME alone (what the loop below does, in a
+#                           fresh process under a timeout, for each test)
+#
+# A test records failures with `fail MESSAGE` (it goes on), a skip with
+# `skip REASON` (and returns); it passes if it recorded nothing. Each test
+# deletes its containers; the loop then deletes whatever is left (and says so).
+# Containers run a script the test writes to their /shared directory, a
+# bind mount of a host directory, through which they also report back.
+
+RT=${RT:-/bin/rt}
+CG=/sys/fs/cgroup
+WORK=/tmp/cgv2
+TEST_TIMEOUT=${CGROUPV2_TEST_TIMEOUT:-90}
+
+ALL_TESTS="
+placement_default
+placement_absolute
+placement_relative
+create_memory
+create_cpu
+create_cpuset
+create_pids
+create_io
+create_hugetlb
+create_unified
+update_flags
+update_resources
+update_invalid
+create_bad_value
+oom_kill
+fork_limit
+device_filter
+pause_resume
+delete_force_paused
+kill_all
+ps_json
+events_stats
+"
+
+# --- helpers -----------------------------------------------------------------
+
+fail() { echo "$*" >> "$ERRS"; }
+skip() { echo "$*" > "$W/skip"; }
+
+# eq WHAT GOT WANT
+eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# cgget DIR FILE: the file's first line, or <no FILE>.
+cgget() {
+	if [ -f "$1/$2" ]; then
+		head -n 1 "$1/$2"
+	else
+		echo "<no $2>"
+	fi
+}
+
+# cgeq DIR FILE WANT
+cgeq() {
+	eq "$2" "$(cgget "$1" "$2")" "$3"
+}
+
+# waitfor TENTHS CMD...: runs CMD every 0.1 s until it succeeds.
+waitfor() {
+	_n=$1
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# json_compact: stdin without blanks and newlines (for matching rt's JSON).
+json_compact() { tr -d ' \t\n\r'; }
+
+ct_state() { "$RT" state "$1" 2>/dev/null | json_compact; }
+ct_status() { ct_state "$1" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
+ct_pid() { ct_state "$1" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
+status_is() { [ "$(ct_status "$1")" = "$2" ]; }
+
+# procs DIR: the pids in DIR/cgroup.procs, sorted, on one line.
+procs() { sort -n "$1/cgroup.procs" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
+nprocs() { wc -l < "$1/cgroup.procs" 2>/dev/null || echo 0; }
+cg_empty() { [ ! -s "$1/cgroup.procs" ]; }
+
+# bundle ID: writes the bundle $W/ID (config.json, shared/) from
+#   SCRIPT    what the container runs (as sh /shared/run.sh; default: sleep)
+#   CGPATH    linux.cgroupsPath; unset: none in the config
+#   RES       more members of linux.resources (JSON, each with a leading comma)
+#   DEVRULES  more device cgroup rules (JSON objects, each with a leading comma)
+#   DEVICES   linux.devices members (JSON)
+#   PIDNS     0: no pid namespace
+# and prints the bundle's path.
+bundle() {
+	_b=$W/$1
+	mkdir -p "$_b/shared"
+	printf '%s\n' "${SCRIPT:-exec sleep 1000}" > "$_b/shared/run.sh"
+	_cg=""
+	[ "${CGPATH+set}" = set ] && _cg="\"cgroupsPath\": \"$CGPATH\","
+	_pidns='{ "type": "pid" },'
+	[ "${PIDNS:-1}" = 0 ] && _pidns=""
+	_caps='"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"'
+	cat > "$_b/config.json" <<EOF
+{
+	"ociVersion": "1.0.2",
+	"process": {
+		"terminal": false,
+		"user": { "uid": 0, "gid": 0 },
+		"args": [ "sh", "/shared/run.sh" ],
+		"env": [ "PATH=/bin", "TERM=xterm" ],
+		"cwd": "/",
+		"capabilities": {
+			"bounding": [ $_caps ],
+			"effective": [ $_caps ],
+			"permitted": [ $_caps ],
+			"ambient": [ $_caps ]
+		},
+		"noNewPrivileges": true
+	},
+	"root": { "path": "/bundle/rootfs", "readonly": true },
+	"hostname": "ct",
+	"mounts": [
+		{ "destination": "/proc", "type": "proc", "source": "proc" },
+		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+		  "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+		{ "destination": "/dev/pts", "type": "devpts", "source": "devpts",
+		  "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" ] },
+		{ "destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+		  "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
+		{ "destination": "/sys", "type": "sysfs", "source": "sysfs",
+		  "options": [ "nosuid", "noexec", "nodev", "ro" ] },
+		{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] },
+		{ "destination": "/shared", "type": "bind", "source": "$_b/shared",
+		  "options": [ "rbind", "rw" ] }
+	],
+	"linux": {
+		$_cg
+		"resources": {
+			"devices": [ { "allow": false, "access": "rwm" } ${DEVRULES:-} ]
+			${RES:-}
+		},
+		"devices": [ ${DEVICES:-} ],
+		"namespaces": [
+			$_pidns
+			{ "type": "network" },
+			{ "type": "ipc" },
+			{ "type": "uts" },
+			{ "type": "mount" },
+			{ "type": "cgroup" }
+		],
+		"maskedPaths": [ "/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware" ],
+		"readonlyPaths": [ "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" ]
+	}
+}
+EOF
+	echo "$_b"
+}
+
+# ct_create ID / ct_run ID: `rt create` / `rt run -d` the bundle $W/ID (made
+# by bundle); the container's stdio goes to $W/ID/out and $W/ID/err. On
+# failure, records it and returns 1.
+ct_create() {
+	"$RT" create --bundle "$W/$1" "$1" < /dev/null > "$W/$1/out" 2> "$W/$1/err" && return 0
+	fail "rt create $1 failed: $(tail -n 3 "$W/$1/err" | tr '\n' ' ')"
+	return 1
+}
+ct_run() {
+	"$RT" run -d --bundle "$W/$1" "$1" < /dev/null > "$W/$1/out" 2> "$W/$1/err" && return 0
+	fail "rt run -d $1 failed: $(tail -n 3 "$W/$1/err" | tr '\n' ' ')"
+	return 1
+}
+
+# ct_wait_file ID FILE [TENTHS]: waits for the container to create
+# /shared/FILE (its readiness signal).
+ct_wait_file() {
+	waitfor "${3:-200}" test -e "$W/$1/shared/$2" && return 0
+	fail "container $1 did not write /shared/$2 (stderr: $(tail -n 3 "$W/$1/err" 2>/dev/null | tr '\n' ' '))"
+	return 1
+}
+
+# ct_rm ID: deletes the container (force).
+ct_rm() {
+	"$RT" delete --force "$1" > /dev/null 2>&1
+}
+
+# rtdo DESC CMD...: runs an rt command; records a failure with its stderr.
+rtdo() {
+	_d=$1
+	shift
+	"$@" > "$W/rtdo.out" 2> "$W/rtdo.err" && return 0
+	fail "$_d failed (exit $?): $(tail -n 3 "$W/rtdo.err" | tr '\n' ' ')"
+	return 1
+}
+
+# --- placement ---------------------------------------------------------------
+
+# placement ID CGPATH-or-"-" DIR: the container's view of its cgroup (cgroup
+# namespace), the host-side directory while it runs and after delete.
+placement() {
+	_id=$1
+	if [ "$2" = - ]; then unset CGPATH; else CGPATH=$2; fi
+	_dir=$3
+	RES=', "pids": { "limit": 99 }'
+	SCRIPT='cat /proc/self/cgroup > /shared/cgroup.tmp
+cat /sys/fs/cgroup/pids.max > /shared/pids.max 2>&1
+mv /shared/cgroup.tmp /shared/cgroup
+exec sleep 1000'
+	bundle "$_id" > /dev/null
+	ct_run "$_id" || return
+	ct_wait_file "$_id" cgroup || { ct_rm "$_id"; return; }
+	eq "/proc/self/cgroup in the container" "$(cat "$W/$_id/shared/cgroup")" "0::/"
+	eq "pids.max seen in the container's /sys/fs/cgroup" "$(cat "$W/$_id/shared/pids.max")" 99
+	_pid=$(ct_pid "$_id")
+	if [ -d "$_dir" ]; then
+		grep -qx "$_pid" "$_dir/cgroup.procs" ||
+			fail "init pid $_pid not in $_dir/cgroup.procs ($(procs "$_dir"))"
+		cgeq "$_dir" pids.max 99
+	else
+		fail "$_dir does not exist while the container runs (init's cgroup: $(cat /proc/$_pid/cgroup 2>/dev/null))"
+	fi
+	eq "init's cgroup seen from the host" "$(cat /proc/$_pid/cgroup 2>/dev/null)" "0::${_dir#$CG}"
+	rtdo "rt kill" "$RT" kill "$_id" KILL
+	waitfor 100 status_is "$_id" stopped || fail "not stopped after kill (status $(ct_status "$_id"))"
+	rtdo "rt delete" "$RT" delete "$_id"
+	[ -d "$_dir" ] && fail "$_dir still exists after delete"
+	"$RT" state "$_id" > /dev/null 2>&1 && fail "rt state still knows $_id after delete"
+	ct_rm "$_id"
+}
+
+test_placement_default() {
+	placement pl-default - "$CG/rt/pl-default"
+}
+
+test_placement_absolute() {
+	placement pl-abs /cgv2test/abs/pl-abs "$CG/cgv2test/abs/pl-abs"
+	rmdir "$CG/cgv2test/abs" "$CG/cgv2test" 2>/dev/null
+}
+
+test_placement_relative() {
+	placement pl-rel rel/pl-rel "$CG/rt/rel/pl-rel"
+	rmdir "$CG/rt/rel" 2>/dev/null
+}
+
+# --- resources after create -----------------------------------------------------
+
+# created ID: creates the bundle $W/ID (from RES...) and sets D to its cgroup.
+created() {
+	D=$CG/rt/$1
+	bundle "$1" > /dev/null
+	ct_create "$1"
+}
+
+test_create_memory() {
+	RES=', "memory": { "limit": 67108864, "reservation": 16777216, "swap": 100663296 }'
+	created cr-mem || return
+	cgeq "$D" memory.max 67108864
+	cgeq "$D" memory.low 16777216
+	# runc's v2 conversion: memory.swap.max = swap - limit
+	cgeq "$D" memory.swap.max 33554432
+	ct_rm cr-mem
+}
+
+test_create_cpu() {
+	RES=', "cpu": { "shares": 2048, "quota": 50000, "period": 100000 }'
+	created cr-cpu || return
+	# runc's conversion of shares to cpu.weight
+	cgeq "$D" cpu.weight $((1 + ((2048 - 2) * 9999) / 262142))
+	cgeq "$D" cpu.max "50000 100000"
+	ct_rm cr-cpu
+}
+
+test_create_cpuset() {
+	RES=', "cpu": { "cpus": "1", "mems": "0" }'
+	created cr-cpuset || return
+	cgeq "$D" cpuset.cpus 1
+	cgeq "$D" cpuset.mems 0
+	_pid=$(ct_pid cr-cpuset)
+	eq "init's Cpus_allowed_list" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$_pid/status)" 1
+	ct_rm cr-cpuset
+}
+
+test_create_pids() {
+	RES=', "pids": { "limit": 37 }'
+	created cr-pids || return
+	cgeq "$D" pids.max 37
+	ct_rm cr-pids
+}
+
+test_create_io() {
+	_dev=$(cat /sys/block/ram0/dev 2>/dev/null)
+	[ -n "$_dev" ] || { skip "no /dev/ram0 (brd not loaded)"; return; }
+	_maj=${_dev%:*}
+	_min=${_dev#*:}
+	RES=', "blockIO": { "weight": 300,
+		"throttleReadBpsDevice": [ { "major": '$_maj', "minor": '$_min', "rate": 1048576 } ],
+		"throttleWriteIOPSDevice": [ { "major": '$_maj', "minor": '$_min', "rate": 100 } ] }'
+	created cr-io || return
+	if [ -f "$D/io.bfq.weight" ]; then
+		# BFQ takes the blkio weight as it is
+		cgeq "$D" io.bfq.weight "default 300"
+	elif [ -f "$D/io.weight" ]; then
+		# runc's conversion of blkio weight to io.weight
+		cgeq "$D" io.weight "default $((1 + ((300 - 10) * 9999) / 990))"
+	else
+		fail "$D has neither io.bfq.weight nor io.weight"
+	fi
+	eq "io.max" "$(grep "^$_dev " "$D/io.max" 2>/dev/null)" "$_dev rbps=1048576 wbps=max riops=max wiops=100"
+	ct_rm cr-io
+}
+
+test_create_hugetlb() {
+	RES=', "hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]'
+	created cr-huge || return
+	cgeq "$D" hugetlb.2MB.max 4194304
+	ct_rm cr-huge
+}
+
+test_create_unified() {
+	RES=', "unified": { "memory.high": "41943040", "pids.max": "23" }'
+	created cr-unified || return
+	cgeq "$D" memory.high 41943040
+	cgeq "$D" pids.max 23
+	ct_rm cr-unified
+}
+
+# --- update -----------------------------------------------------------------
+
+test_update_flags() {
+	RES=', "memory": { "limit": 67108864 }, "pids": { "limit": 100 },
+		"cpu": { "shares": 1024, "quota": 50000, "period": 100000 }'
+	D=$CG/rt/up-flags
+	bundle up-flags > /dev/null
+	ct_run up-flags || return
+	rtdo "rt update --memory --memory-swap --pids-limit --cpu-quota --cpu-share --cpuset-cpus" \
+		"$RT" update --memory 134217728 --memory-swap 201326592 --pids-limit 50 \
+		--cpu-quota 30000 --cpu-share 512 --cpuset-cpus 0 up-flags
+	cgeq "$D" memory.max 134217728
+	cgeq "$D" memory.swap.max 67108864
+	cgeq "$D" pids.max 50
+	cgeq "$D" cpu.max "30000 100000"
+	cgeq "$D" cpu.weight $((1 + ((512 - 2) * 9999) / 262142))
+	cgeq "$D" cpuset.cpus 0
+	eq "status after update" "$(ct_status up-flags)" running
+	ct_rm up-flags
+}
+
+test_update_resources() {
+	RES=', "memory": { "limit": 67108864 }, "pids": { "limit": 100 },
+		"cpu": { "quota": 50000, "period": 100000 }'
+	D=$CG/rt/up-res
+	bundle up-res > /dev/null
+	ct_run up-res || return
+	echo '{ "memory": { "limit": 100663296, "swap": 100663296 }, "pids": { "limit": 42 },
+		"cpu": { "quota": 20000, "period": 50000 } }' > "$W/res.json"
+	rtdo "rt update --resources -" "$RT" update --resources - up-res < "$W/res.json"
+	cgeq "$D" memory.max 100663296
+	cgeq "$D" memory.swap.max 0
+	cgeq "$D" pids.max 42
+	cgeq "$D" cpu.max "20000 50000"
+	# a FILE, and a partial update: what it does not name stays.
+	echo '{ "pids": { "limit": 43 } }' > "$W/res2.json"
+	rtdo "rt update --resources FILE" "$RT" update --resources "$W/res2.json" up-res
+	cgeq "$D" pids.max 43
+	cgeq "$D" memory.max 100663296
+	cgeq "$D" cpu.max "20000 50000"
+	ct_rm up-res
+}
+
+test_update_invalid() {
+	RES=', "memory": { "limit": 67108864 }, "pids": { "limit": 100 }'
+	D=$CG/rt/up-bad
+	bundle up-bad > /dev/null
+	ct_run up-bad || return
+	echo '{ "pids": { "limit": ' > "$W/bad.json"
+	"$RT" update --resources - up-bad < "$W/bad.json" > /dev/null 2>&1 &&
+		fail "rt update with broken JSON succeeded"
+	cgeq "$D" pids.max 100
+	# cpu 7 does not exist (2 cpus): nothing may change, not even memory.max.
+	"$RT" update --memory 134217728 --cpuset-cpus 7 up-bad > /dev/null 2> "$W/err" &&
+		fail "rt update --cpuset-cpus 7 (no such cpu) succeeded"
+	cgeq "$D" memory.max 67108864
+	eq "status after failed updates" "$(ct_status up-bad)" running
+	ct_rm up-bad
+}
+
+test_create_bad_value() {
+	RES=', "pids": { "limit": 10 }, "cpu": { "cpus": "7" }'
+	bundle cr-bad > /dev/null
+	if "$RT" create --bundle "$W/cr-bad" cr-bad < /dev/null > /dev/null 2> "$W/err"; then
+		fail "rt create with cpus \"7\" (2 cpus) succeeded"
+	else
+		grep -q cpuset.cpus "$W/err" && grep -q 7 "$W/err" ||
+			fail "error does not name cpuset.cpus and the value: $(head -n 2 "$W/err" | tr '\n' ' ')"
+	fi
+	[ -d "$CG/rt/cr-bad" ] && fail "$CG/rt/cr-bad left behind"
+	"$RT" state cr-bad > /dev/null 2>&1 && fail "container cr-bad exists after a failed create"
+	ct_rm cr-bad
+}
+
+# --- behaviour ---------------------------------------------------------------
+
+test_oom_kill() {
+	RES=', "memory": { "limit": 33554432, "swap": 33554432 }'
+	D=$CG/rt/oom
+	SCRIPT='echo > /shared/ready
+while [ ! -e /shared/go ]; do usleep 50000; done
+dd if=/dev/zero of=/dev/null bs=48M count=1 2> /shared/dd.err
+echo $? > /shared/rc
+exec sleep 1000'
+	bundle oom > /dev/null
+	ct_run oom || return
+	ct_wait_file oom ready || { ct_rm oom; return; }
+	"$RT" events --interval 1s oom > "$W/events" 2> "$W/events.err" &
+	_ev=$!
+	sleep 1
+	touch "$W/oom/shared/go"
+	if ct_wait_file oom rc 300; then
+		eq "exit status of dd allocating 48M past memory.max 32M" "$(cat "$W/oom/shared/rc")" 137
+	fi
+	_k=$(sed -n 's/^oom_kill //p' "$D/memory.events" 2>/dev/null)
+	[ "${_k:-0}" -ge 1 ] || fail "memory.events oom_kill is '${_k}', want >= 1"
+	waitfor 100 grep -q '"type": *"oom"' "$W/events" ||
+		fail "rt events reported no oom event (output: $(head -c 200 "$W/events") $(head -n 2 "$W/events.err" | tr '\n' ' '))"
+	kill "$_ev" 2> /dev/null
+	wait "$_ev" 2> /dev/null
+	eq "status after the OOM kill of a child" "$(ct_status oom)" running
+	ct_rm oom
+}
+
+test_fork_limit() {
+	RES=', "pids": { "limit": 12 }'
+	D=$CG/rt/forks
+	SCRIPT='sh -c "i=0; while [ \$i -lt 40 ]; do sleep 1000 & i=\$((i+1)); echo \$i > /shared/n; done" 2> /shared/loop.err
+echo > /shared/done
+exec sleep 1000'
+	bundle forks > /dev/null
+	ct_run forks || return
+	if ct_wait_file forks done 300; then
+		_n=$(cat "$W/forks/shared/n" 2>/dev/null)
+		[ "${_n:-0}" -lt 40 ] || fail "the fork loop started all 40 sleeps (pids.max $(cgget "$D" pids.max))"
+		[ "${_n:-0}" -ge 5 ] || fail "the fork loop started only '${_n}' sleeps"
+		grep -q "fork" "$W/forks/shared/loop.err" ||
+			fail "no fork error in the container: $(head -c 200 "$W/forks/shared/loop.err")"
+		_c=$(cgget "$D" pids.current)
+		[ "$_c" -le 12 ] 2> /dev/null || fail "pids.current is '$_c', want <= 12"
+		_m=$(sed -n 's/^max //p' "$D/pids.events" 2>/dev/null)
+		[ "${_m:-0}" -ge 1 ] || fail "pids.events max is '${_m}', want >= 1"
+	fi
+	ct_rm forks
+}
+
+test_device_filter() {
+	[ -b /dev/ram1 ] || { skip "no /dev/ram0 and /dev/ram1 (brd not loaded)"; return; }
+	# ram0 and ram1 are made in the container's /dev; only ram1 is allowed.
+	DEVICES='{ "path": "/dev/ram0", "type": "b", "major": 1, "minor": 0, "fileMode": 432, "uid": 0, "gid": 0 },
+		{ "path": "/dev/ram1", "type": "b", "major": 1, "minor": 1, "fileMode": 432, "uid": 0, "gid": 0 }'
+	DEVRULES=', { "allow": true, "type": "b", "major": 1, "minor": 1, "access": "rw" }'
+	SCRIPT='for d in ram0 ram1; do
+	[ -b /dev/$d ] && echo yes > /shared/$d.node
+	dd if=/dev/$d of=/dev/null bs=512 count=1 2> /shared/$d.err
+	echo $? > /shared/$d.rc
+done
+echo hello > /dev/null; echo $? > /shared/null.rc
+dd if=/dev/zero of=/dev/null bs=1 count=1 2> /dev/null; echo $? > /shared/zero.rc
+echo > /shared/done'
+	bundle devs > /dev/null
+	ct_run devs || return
+	if ct_wait_file devs done; then
+		_s=$W/devs/shared
+		eq "/dev/ram0 made in the container" "$(cat "$_s/ram0.node" 2>/dev/null)" yes
+		eq "/dev/ram1 made in the container" "$(cat "$_s/ram1.node" 2>/dev/null)" yes
+		eq "read of the allowed /dev/ram1 (status)" "$(cat "$_s/ram1.rc")" 0
+		[ "$(cat "$_s/ram0.rc")" != 0 ] && grep -q "Operation not permitted" "$_s/ram0.err" ||
+			fail "open of /dev/ram0 (not allowed): status $(cat "$_s/ram0.rc"), $(head -n 1 "$_s/ram0.err"); want EPERM"
+		eq "write to /dev/null (status)" "$(cat "$_s/null.rc")" 0
+		eq "read of /dev/zero (status)" "$(cat "$_s/zero.rc")" 0
+	fi
+	ct_rm devs
+}
+
+counter() { cat "$W/$1/shared/c" 2>/dev/null; }
+
+test_pause_resume() {
+	D=$CG/rt/pause
+	SCRIPT='( i=0; while :; do i=$((i+1)); echo $i > /shared/c; usleep 50000; done ) &
+sleep 1000 &
+echo > /shared/ready
+wait'
+	bundle pause > /dev/null
+	ct_run pause || return
+	ct_wait_file pause ready || { ct_rm pause; return; }
+	waitfor 50 test -s "$W/pause/shared/c"
+	rtdo "rt pause" "$RT" pause pause || { ct_rm pause; return; }
+	cgeq "$D" cgroup.freeze 1
+	grep -qx "frozen 1" "$D/cgroup.events" 2> /dev/null || fail "cgroup.events does not say frozen 1"
+	eq "status after pause" "$(ct_status pause)" paused
+	_n=$(nprocs "$D")
+	[ "$_n" -ge 4 ] || fail "only $_n processes in the cgroup: $(procs "$D")"
+	_c1=$(counter pause)
+	sleep 1
+	_c2=$(counter pause)
+	eq "the counter loop while paused (advanced from $_c1)" "$_c2" "$_c1"
+	rtdo "rt resume" "$RT" resume pause
+	cgeq "$D" cgroup.freeze 0
+	grep -qx "frozen 0" "$D/cgroup.events" 2> /dev/null || fail "cgroup.events does not say frozen 0"
+	eq "status after resume" "$(ct_status pause)" running
+	waitfor 50 sh -c '[ "$(cat '"$W/pause/shared/c"')" != "'"$_c2"'" ]' ||
+		fail "the counter loop did not go on after resume (still $(counter pause))"
+	ct_rm pause
+}
+
+test_delete_force_paused() {
+	D=$CG/rt/delp
+	SCRIPT='sleep 1000 &
+sleep 1000 &
+echo > /shared/ready
+wait'
+	bundle delp > /dev/null
+	ct_run delp || return
+	ct_wait_file delp ready || { ct_rm delp; return; }
+	_pid=$(ct_pid delp)
+	_procs=$(procs "$D")
+	rtdo "rt pause" "$RT" pause delp
+	rtdo "rt delete --force (paused)" "$RT" delete --force delp
+	[ -d "$D" ] && fail "$D still exists after delete --force"
+	for _p in $_procs; do
+		[ -d "/proc/$_p" ] && ! grep -q '^State:.*Z' "/proc/$_p/status" 2> /dev/null &&
+			fail "process $_p of the container still alive"
+	done
+	"$RT" state delp > /dev/null 2>&1 && fail "rt state still knows delp"
+	[ -n "$_pid" ] || fail "no init pid"
+	ct_rm delp
+}
+
+test_kill_all() {
+	D=$CG/rt/killall
+	PIDNS=0
+	SCRIPT='sleep 1000 &
+sleep 1000 &
+echo > /shared/ready
+wait'
+	bundle killall > /dev/null
+	ct_run killall || return
+	ct_wait_file killall ready || { ct_rm killall; return; }
+	_procs=$(procs "$D")
+	set -- $_procs
+	[ $# -ge 3 ] || fail "want 3 processes in $D, got '$_procs'"
+	rtdo "rt kill --all KILL" "$RT" kill --all killall KILL
+	waitfor 100 cg_empty "$D" || fail "processes left in the cgroup: $(procs "$D")"
+	waitfor 100 status_is killall stopped || fail "status after kill --all: $(ct_status killall)"
+	rtdo "rt kill --all of a stopped container" "$RT" kill --all killall KILL
+	rtdo "rt delete" "$RT" delete killall
+	[ -d "$D" ] && fail "$D still exists after delete"
+	ct_rm killall
+}
+
+test_ps_json() {
+	D=$CG/rt/ps
+	SCRIPT='sleep 1000 &
+sleep 1000 &
+echo > /shared/ready
+wait'
+	bundle ps > /dev/null
+	ct_run ps || return
+	ct_wait_file ps ready || { ct_rm ps; return; }
+	if rtdo "rt ps --format json" "$RT" ps --format json ps; then
+		_got=$(json_compact < "$W/rtdo.out")
+		case $_got in
+		\[*\]) ;;
+		*) fail "rt ps --format json did not print a JSON array: $_got" ;;
+		esac
+		_got=$(echo "$_got" | tr -d '[]' | tr ',' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')
+		eq "rt ps --format json (sorted)" "$_got" "$(procs "$D")"
+	fi
+	ct_rm ps
+}
+
+test_events_stats() {
+	RES=', "memory": { "limit": 67108864 }, "pids": { "limit": 50 }'
+	SCRIPT='sleep 1000 &
+echo > /shared/ready
+wait'
+	bundle evs > /dev/null
+	ct_run evs || return
+	ct_wait_file evs ready || { ct_rm evs; return; }
+	if rtdo "rt events --stats" timeout 20 "$RT" events --stats evs; then
+		_n=$(grep -c . "$W/rtdo.out")
+		eq "lines printed by rt events --stats" "$_n" 1
+		_e=$(json_compact < "$W/rtdo.out")
+		for _want in '"type":"stats"' '"id":"evs"' '"pids":{"current":3,"limit":50}' \
+			'"memory":{' '"usage":{' '"limit":67108864' '"cpu":{' '"usage":{"total":'; do
+			case $_e in
+			*"$_want"*) ;;
+			*) fail "rt events --stats lacks $_want: $(echo "$_e" | head -c 300)" ;;
+			esac
+		done
+	fi
+	ct_rm evs
+}
+
+# --- driver -----------------------------------------------------------------
+
+if [ "$1" = one ]; then
+	T=$2
+	W=$WORK/$T
+	ERRS=$W/errors
+	mkdir -p "$W"
+	: > "$ERRS"
+	"test_$T"
+	exit 0
+fi
+
+TESTS=${CGROUPV2_TESTS:-$ALL_TESTS}
+set -- $TESTS
+echo "1..$#"
+n=0
+for t in $TESTS; do
+	n=$((n + 1))
+	W=$WORK/$t
+	rm -rf "$W"
+	mkdir -p "$W"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	timeout "$TEST_TIMEOUT" sh "$0" one "$t" > "$W/output" 2>&1
+	rc=$?
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	# Safety net: containers and cgroups the test left behind.
+	left=""
+	for id in $("$RT" list -q 2> /dev/null); do
+		left="$left $id"
+		"$RT" delete --force "$id" > /dev/null 2>&1
+	done
+	for d in $(find "$CG/rt" "$CG/cgv2test" -mindepth 1 -type d 2> /dev/null | sort -r); do
+		echo 1 > "$d/cgroup.kill" 2> /dev/null
+		rmdir "$d" 2> /dev/null || { sleep 0.2; rmdir "$d" 2> /dev/null; }
+		left="$left cgroup:${d#$CG}"
+	done
+	[ "$rc" -ne 0 ] &&
+		echo "the test process exited with status $rc (killed after the ${TEST_TIMEOUT}s timeout?)" >> "$W/errors"
+	if [ -s "$W/errors" ]; then
+		echo "not ok $n - $t # $(head -n 1 "$W/errors")"
+		sed 's/^/#   /' "$W/errors" | head -n 20
+		[ -s "$W/output" ] && sed 's/^/#   output: /' "$W/output" | head -n 10
+	elif [ -s "$W/skip" ]; then
+		echo "ok $n - $t # SKIP $(head -n 1 "$W/skip")"
+	else
+		echo "ok $n - $t"
+	fi
+	echo "#   time ${secs}s${left:+; deleted after the test:$left}"
+done
