@@ -2,7 +2,10 @@
 # rt's cgroup v2 tests, in a qemu VM (this host mounts cgroup v1 controllers;
 # the VM boots Debian's kernel with a pure cgroup2 hierarchy).
 #
-#   tests/cgroupv2/run.sh [RT_BINARY]      (default: the repo's ./rt; static)
+#   tests/cgroupv2/run.sh [RT_BINARY]      (default: the repo's ./rt)
+#
+# RT_BINARY is copied into the VM as /bin/rt (with its shared libraries if it
+# is dynamic: `run.sh /usr/sbin/runc` runs the same tests against runc).
 #
 # Installs what is missing (qemu-system-x86, cpio, busybox-static), fetches
 # Debian's linux-image-6.1.0-<N>-amd64 with apt-get download once (the newest
@@ -48,9 +51,6 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 rt_arg=${1:-$REPO/rt}
 [[ -f "$rt_arg" && -x "$rt_arg" ]] || die "rt binary '$rt_arg' not found (make rt)"
 RT=$(cd "$(dirname "$rt_arg")" && pwd)/$(basename "$rt_arg")
-if ldd "$RT" > /dev/null 2>&1; then
-	die "$RT is dynamically linked; the VM has no libraries (build it with make rt)"
-fi
 
 # --- packages ----------------------------------------------------------------
 APT_UPDATED=0
@@ -137,6 +137,13 @@ mkdir -p "$STAGE"/{bin,dev,proc,sys,tmp,run,tests,lib/modules}
 cp "$BUSYBOX" "$STAGE/bin/busybox"
 ln -s busybox "$STAGE/bin/sh"
 cp "$RT" "$STAGE/bin/rt"
+# A dynamic runtime (e.g. Debian's runc, to compare) gets its libraries.
+if ldd "$RT" > /dev/null 2>&1; then
+	for lib in $(ldd "$RT" | grep -o '/[^ ]*'); do
+		mkdir -p "$STAGE$(dirname "$lib")"
+		cp -L "$lib" "$STAGE$lib"
+	done
+fi
 cp "$HERE/init.sh" "$STAGE/init"
 cp "$HERE/tests.sh" "$HERE/conformance.sh" "$STAGE/tests/"
 chmod 0755 "$STAGE/init" "$STAGE/bin/rt"

@@ -89,6 +89,12 @@ ct_status() { ct_state "$1" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
 ct_pid() { ct_state "$1" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
 status_is() { [ "$(ct_status "$1")" = "$2" ]; }
 
+# cgdir ID: the cgroup directory of the container's init, as the host sees it.
+cgdir() {
+	_p=$(ct_pid "$1")
+	echo "$CG$(sed -n 's/^0:://p' "/proc/${_p:-0}/cgroup" 2>/dev/null)"
+}
+
 # procs DIR: the pids in DIR/cgroup.procs, sorted, on one line.
 procs() { sort -n "$1/cgroup.procs" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 nprocs() { wc -l < "$1/cgroup.procs" 2>/dev/null || echo 0; }
@@ -255,11 +261,19 @@ test_placement_relative() {
 
 # --- resources after create -----------------------------------------------------
 
-# created ID: creates the bundle $W/ID (from RES...) and sets D to its cgroup.
+# created ID / running ID: creates / runs the bundle $W/ID (from RES...) and
+# sets D to its cgroup directory.
 created() {
-	D=$CG/rt/$1
+	D=""
 	bundle "$1" > /dev/null
-	ct_create "$1"
+	ct_create "$1" || return
+	D=$(cgdir "$1")
+}
+running() {
+	D=""
+	bundle "$1" > /dev/null
+	ct_run "$1" || return
+	D=$(cgdir "$1")
 }
 
 test_create_memory() {
@@ -340,9 +354,7 @@ test_create_unified() {
 test_update_flags() {
 	RES=', "memory": { "limit": 67108864 }, "pids": { "limit": 100 },
 		"cpu": { "shares": 1024, "quota": 50000, "period": 100000 }'
-	D=$CG/rt/up-flags
-	bundle up-flags > /dev/null
-	ct_run up-flags || return
+	running up-flags || return
 	rtdo "rt update --memory --memory-swap --pids-limit --cpu-quota --cpu-share --cpuset-cpus" \
 		"$RT" update --memory 134217728 --memory-swap 201326592 --pids-limit 50 \
 		--cpu-quota 30000 --cpu-share 512 --cpuset-cpus 0 up-flags
@@ -359,9 +371,7 @@ test_update_flags() {
 test_update_resources() {
 	RES=', "memory": { "limit": 67108864 }, "pids": { "limit": 100 },
 		"cpu": { "quota": 50000, "period": 100000 }'
-	D=$CG/rt/up-res
-	bundle up-res > /dev/null
-	ct_run up-res || return
+	running up-res || return
 	echo '{ "memory": { "limit": 100663296, "swap": 100663296 }, "pids": { "limit": 42 },
 		"cpu": { "quota": 20000, "period": 50000 } }' > "$W/res.json"
 	rtdo "rt update --resources -" "$RT" update --resources - up-res < "$W/res.json"
@@ -380,9 +390,7 @@ test_update_resources() {
 
 test_update_invalid() {
 	RES=', "memory": { "limit": 67108864 }, "pids": { "limit": 100 }'
-	D=$CG/rt/up-bad
-	bundle up-bad > /dev/null
-	ct_run up-bad || return
+	running up-bad || return
 	echo '{ "pids": { "limit": ' > "$W/bad.json"
 	"$RT" update --resources - up-bad < "$W/bad.json" > /dev/null 2>&1 &&
 		fail "rt update with broken JSON succeeded"
@@ -413,14 +421,12 @@ test_create_bad_value() {
 
 test_oom_kill() {
 	RES=', "memory": { "limit": 33554432, "swap": 33554432 }'
-	D=$CG/rt/oom
 	SCRIPT='echo > /shared/ready
 while [ ! -e /shared/go ]; do usleep 50000; done
 dd if=/dev/zero of=/dev/null bs=48M count=1 2> /shared/dd.err
 echo $? > /shared/rc
 exec sleep 1000'
-	bundle oom > /dev/null
-	ct_run oom || return
+	running oom || return
 	ct_wait_file oom ready || { ct_rm oom; return; }
 	"$RT" events --interval 1s oom > "$W/events" 2> "$W/events.err" &
 	_ev=$!
@@ -441,12 +447,10 @@ exec sleep 1000'
 
 test_fork_limit() {
 	RES=', "pids": { "limit": 12 }'
-	D=$CG/rt/forks
 	SCRIPT='sh -c "i=0; while [ \$i -lt 40 ]; do sleep 1000 & i=\$((i+1)); echo \$i > /shared/n; done" 2> /shared/loop.err
 echo > /shared/done
 exec sleep 1000'
-	bundle forks > /dev/null
-	ct_run forks || return
+	running forks || return
 	if ct_wait_file forks done 300; then
 		_n=$(cat "$W/forks/shared/n" 2>/dev/null)
 		[ "${_n:-0}" -lt 40 ] || fail "the fork loop started all 40 sleeps (pids.max $(cgget "$D" pids.max))"
@@ -493,13 +497,11 @@ echo > /shared/done'
 counter() { cat "$W/$1/shared/c" 2>/dev/null; }
 
 test_pause_resume() {
-	D=$CG/rt/pause
 	SCRIPT='( i=0; while :; do i=$((i+1)); echo $i > /shared/c; usleep 50000; done ) &
 sleep 1000 &
 echo > /shared/ready
 wait'
-	bundle pause > /dev/null
-	ct_run pause || return
+	running pause || return
 	ct_wait_file pause ready || { ct_rm pause; return; }
 	waitfor 50 test -s "$W/pause/shared/c"
 	rtdo "rt pause" "$RT" pause pause || { ct_rm pause; return; }
@@ -522,13 +524,11 @@ wait'
 }
 
 test_delete_force_paused() {
-	D=$CG/rt/delp
 	SCRIPT='sleep 1000 &
 sleep 1000 &
 echo > /shared/ready
 wait'
-	bundle delp > /dev/null
-	ct_run delp || return
+	running delp || return
 	ct_wait_file delp ready || { ct_rm delp; return; }
 	_pid=$(ct_pid delp)
 	_procs=$(procs "$D")
@@ -545,14 +545,12 @@ wait'
 }
 
 test_kill_all() {
-	D=$CG/rt/killall
 	PIDNS=0
 	SCRIPT='sleep 1000 &
 sleep 1000 &
 echo > /shared/ready
 wait'
-	bundle killall > /dev/null
-	ct_run killall || return
+	running killall || return
 	ct_wait_file killall ready || { ct_rm killall; return; }
 	_procs=$(procs "$D")
 	set -- $_procs
@@ -567,13 +565,11 @@ wait'
 }
 
 test_ps_json() {
-	D=$CG/rt/ps
 	SCRIPT='sleep 1000 &
 sleep 1000 &
 echo > /shared/ready
 wait'
-	bundle ps > /dev/null
-	ct_run ps || return
+	running ps || return
 	ct_wait_file ps ready || { ct_rm ps; return; }
 	if rtdo "rt ps --format json" "$RT" ps --format json ps; then
 		_got=$(json_compact < "$W/rtdo.out")
@@ -651,7 +647,7 @@ for t in $TESTS; do
 		echo "the test process exited with status $rc (killed after the ${TEST_TIMEOUT}s timeout?)" >> "$W/errors"
 	if [ -s "$W/errors" ]; then
 		echo "not ok $n - $t # $(head -n 1 "$W/errors")"
-		sed 's/^/#   /' "$W/errors" | head -n 20
+		sed '1d; s/^/#   /' "$W/errors" | head -n 20
 		[ -s "$W/output" ] && sed 's/^/#   output: /' "$W/output" | head -n 10
 	elif [ -s "$W/skip" ]; then
 		echo "ok $n - $t # SKIP $(head -n 1 "$W/skip")"
