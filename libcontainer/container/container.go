@@ -118,7 +118,7 @@ func (c *Container) fifoPath() string {
 func (c *Container) Status() Status {
 	alive := c.st.InitAlive()
 	switch {
-	case c.st.Creating && alive:
+	case c.st.Creating && (alive || c.st.InitPid == 0):
 		return Creating
 	case !alive:
 		return Stopped

@@ -136,8 +136,14 @@ func (c *Container) create(o *CreateOpts, b *bundle.Bundle, bs *initproto.Bootst
 	if c.st.InitStart, _, err = state.ProcStart(pid); err != nil {
 		return fmt.Errorf("init %d: %w", pid, err)
 	}
-	if err := c.store.Save(c.st); err != nil {
-		return err
+	// Hooks may ask `rt state` for the pid; without hooks nobody can look
+	// before the final save (and a killed create is cleaned up through the
+	// cgroup saved above), so spare the write.
+	//lint:ignore SA1019 Prestart is deprecated but still honoured.
+	if h := b.Spec.Hooks; h != nil && (len(h.Prestart) > 0 || len(h.CreateRuntime) > 0) {
+		if err := c.store.Save(c.st); err != nil {
+			return err
+		}
 	}
 	hookState, err := json.Marshal(c.ociState(Creating))
 	if err != nil {

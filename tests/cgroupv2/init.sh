@@ -56,10 +56,12 @@ ip link set lo up 2>/dev/null
 echo "init: kernel $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)"
 
 # Modules copied by run.sh: brd gives block devices for io.max and the device
-# filter; bfq provides io.bfq.weight.
+# filter; bfq provides io.bfq.weight; dummy a second network interface (the
+# conformance program linux_cgroups_network takes the first two it finds).
 for m in /lib/modules/*.ko; do
 	[ -e "$m" ] && { insmod "$m" 2>/dev/null || echo "init: insmod $m failed"; }
 done
+ip link add dummy0 type dummy 2>/dev/null && ip link set dummy0 up
 
 # Every controller for the children of the root (rt's cgroups live below it).
 for c in $(cat /sys/fs/cgroup/cgroup.controllers); do

@@ -9,7 +9,7 @@
 #
 # Installs what is missing (qemu-system-x86, cpio, busybox-static), fetches
 # Debian's linux-image-6.1.0-<N>-amd64 with apt-get download once (the newest
-# apt-cache lists) and keeps its vmlinuz and the brd and bfq modules in
+# apt-cache lists) and keeps its vmlinuz and the brd, bfq and dummy modules in
 # tests/cgroupv2/.cache/ (git-ignored), builds an initramfs holding busybox,
 # rt, a busybox bundle, init.sh as /init and tests.sh, boots it with
 # `qemu-system-x86_64 -accel tcg`, and reads the tests' TAP from the serial
@@ -92,8 +92,16 @@ if [[ -z "$kver" ]]; then
 	fi
 	[[ -n "$kver" ]] || die "apt-cache lists no linux-image-6.1.0-<N>-amd64"
 fi
+# brd: ramdisks (block devices for io.max and the device filter); bfq:
+# io.bfq.weight; dummy: a second network interface, which the conformance
+# program linux_cgroups_network needs.
+MODULES="drivers/block/brd block/bfq drivers/net/dummy"
 KDIR=$CACHE/kernel-$kver
-if [[ ! -f "$KDIR/vmlinuz" ]]; then
+have_kernel() {
+	[[ -f "$KDIR/vmlinuz" ]] || return 1
+	for m in $MODULES; do [[ -f "$KDIR/modules/$(basename "$m").ko" ]] || return 1; done
+}
+if ! have_kernel; then
 	say "fetching linux-image-$kver (once; cached in $KDIR)"
 	dl=$(mktemp -d "$CACHE/download.XXXXXX")
 	trap 'rm -rf "$dl"' EXIT
@@ -105,7 +113,7 @@ if [[ ! -f "$KDIR/vmlinuz" ]]; then
 	dpkg-deb -x "$dl"/linux-image-*.deb "$dl/x"
 	mkdir -p "$KDIR.tmp/modules"
 	cp "$dl/x/boot/vmlinuz-$kver" "$KDIR.tmp/vmlinuz"
-	for m in drivers/block/brd block/bfq; do
+	for m in $MODULES; do
 		f=$(ls "$dl/x/lib/modules/$kver/kernel/$m".ko* 2> /dev/null | head -n 1)
 		[[ -n "$f" ]] || die "module $m not in linux-image-$kver"
 		case $f in
@@ -160,7 +168,10 @@ mkdir -p "$STAGE/bundle/rootfs/shared"
 if [[ $CONF == 1 ]]; then
 	mkdir -p "$STAGE/conformance/bin"
 	cp "$CBUILD"/bin/linux_cgroups_* "$STAGE/conformance/bin/"
-	cp "$CBUILD/runtimetest" "$CBUILD/rootfs-amd64.tar.gz" "$STAGE/conformance/"
+	cp "$CBUILD/runtimetest" "$STAGE/conformance/"
+	# The suite runs `tar -xf rootfs-amd64.tar.gz`; busybox tar does not
+	# detect gzip by itself, so the VM gets the tar uncompressed (same name).
+	gzip -dc "$CBUILD/rootfs-amd64.tar.gz" > "$STAGE/conformance/rootfs-amd64.tar.gz"
 fi
 (cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$CACHE/initrd.gz"
 rm -rf "$STAGE"

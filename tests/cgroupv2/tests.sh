@@ -29,6 +29,7 @@ create_cpu
 create_cpuset
 create_pids
 create_io
+io_throttle
 create_hugetlb
 create_unified
 update_flags
@@ -218,21 +219,21 @@ placement() {
 	_id=$1
 	if [ "$2" = - ]; then unset CGPATH; else CGPATH=$2; fi
 	_dir=$3
-	RES=', "pids": { "limit": 99 }'
 	SCRIPT='cat /proc/self/cgroup > /shared/cgroup.tmp
-cat /sys/fs/cgroup/pids.max > /shared/pids.max 2>&1
+cat /sys/fs/cgroup/cgroup.procs > /shared/procs 2>&1
 mv /shared/cgroup.tmp /shared/cgroup
 exec sleep 1000'
 	bundle "$_id" > /dev/null
 	ct_run "$_id" || return
 	ct_wait_file "$_id" cgroup || { ct_rm "$_id"; return; }
 	eq "/proc/self/cgroup in the container" "$(cat "$W/$_id/shared/cgroup")" "0::/"
-	eq "pids.max seen in the container's /sys/fs/cgroup" "$(cat "$W/$_id/shared/pids.max")" 99
+	# The container's /sys/fs/cgroup is its own cgroup: it holds its pid 1.
+	grep -qx 1 "$W/$_id/shared/procs" ||
+		fail "the container's /sys/fs/cgroup/cgroup.procs lacks its pid 1: $(head -c 100 "$W/$_id/shared/procs" | tr '\n' ' ')"
 	_pid=$(ct_pid "$_id")
 	if [ -d "$_dir" ]; then
 		grep -qx "$_pid" "$_dir/cgroup.procs" ||
 			fail "init pid $_pid not in $_dir/cgroup.procs ($(procs "$_dir"))"
-		cgeq "$_dir" pids.max 99
 	else
 		fail "$_dir does not exist while the container runs (init's cgroup: $(cat /proc/$_pid/cgroup 2>/dev/null))"
 	fi
@@ -334,6 +335,30 @@ test_create_io() {
 	ct_rm cr-io
 }
 
+test_io_throttle() {
+	_dev=$(cat /sys/block/ram1/dev 2>/dev/null)
+	[ -n "$_dev" ] || { skip "no /dev/ram1 (brd not loaded)"; return; }
+	_maj=${_dev%:*}
+	_min=${_dev#*:}
+	DEVICES='{ "path": "/dev/ram1", "type": "b", "major": '$_maj', "minor": '$_min', "fileMode": 432, "uid": 0, "gid": 0 }'
+	DEVRULES=', { "allow": true, "type": "b", "major": '$_maj', "minor": '$_min', "access": "rw" }'
+	RES=', "blockIO": { "throttleReadBpsDevice": [ { "major": '$_maj', "minor": '$_min', "rate": 524288 } ] }'
+	# 1 MiB of direct reads at 512 KiB/s: about 2 s.
+	SCRIPT='t0=$(cut -d" " -f1 /proc/uptime)
+dd if=/dev/ram1 of=/dev/null bs=64k count=16 iflag=direct 2> /shared/dd.err
+echo $? > /shared/rc
+t1=$(cut -d" " -f1 /proc/uptime)
+awk -v a=$t0 -v b=$t1 "BEGIN { print int((b - a) * 10) }" > /shared/tenths'
+	running io-thr || return
+	if ct_wait_file io-thr tenths 300; then
+		eq "dd status" "$(cat "$W/io-thr/shared/rc")" 0
+		_t=$(cat "$W/io-thr/shared/tenths")
+		[ "$_t" -ge 12 ] ||
+			fail "1 MiB of direct reads took $_t tenths of a second, want >= 12 at rbps=512k ($(cgget "$D" io.max); $(head -n 1 "$W/io-thr/shared/dd.err"))"
+	fi
+	ct_rm io-thr
+}
+
 test_create_hugetlb() {
 	RES=', "hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ]'
 	created cr-huge || return
@@ -409,7 +434,7 @@ test_create_bad_value() {
 	if "$RT" create --bundle "$W/cr-bad" cr-bad < /dev/null > /dev/null 2> "$W/err"; then
 		fail "rt create with cpus \"7\" (2 cpus) succeeded"
 	else
-		grep -q cpuset.cpus "$W/err" && grep -q 7 "$W/err" ||
+		sed 's/time="[^"]*"//' "$W/err" | grep cpuset.cpus | grep -q 7 ||
 			fail "error does not name cpuset.cpus and the value: $(head -n 2 "$W/err" | tr '\n' ' ')"
 	fi
 	[ -d "$CG/rt/cr-bad" ] && fail "$CG/rt/cr-bad left behind"
@@ -509,7 +534,16 @@ wait'
 	grep -qx "frozen 1" "$D/cgroup.events" 2> /dev/null || fail "cgroup.events does not say frozen 1"
 	eq "status after pause" "$(ct_status pause)" paused
 	_n=$(nprocs "$D")
-	[ "$_n" -ge 4 ] || fail "only $_n processes in the cgroup: $(procs "$D")"
+	[ "$_n" -ge 3 ] || fail "only $_n processes in the cgroup: $(procs "$D")"
+	# A task frozen by cgroup v2 stays 'S' in /proc; it waits in the freezer
+	# trap, do_freezer_trap(), which 6.1 inlines into get_signal().
+	for _p in $(procs "$D"); do
+		_wc=$(cat "/proc/$_p/wchan" 2> /dev/null)
+		case $_wc in
+		get_signal | do_freezer_trap) ;;
+		*) fail "process $_p is not in the freezer (wchan '$_wc', $(grep State: "/proc/$_p/status" 2>/dev/null))" ;;
+		esac
+	done
 	_c1=$(counter pause)
 	sleep 1
 	_c2=$(counter pause)
@@ -588,20 +622,21 @@ test_events_stats() {
 	SCRIPT='sleep 1000 &
 echo > /shared/ready
 wait'
-	bundle evs > /dev/null
-	ct_run evs || return
+	running evs || return
 	ct_wait_file evs ready || { ct_rm evs; return; }
 	if rtdo "rt events --stats" timeout 20 "$RT" events --stats evs; then
 		_n=$(grep -c . "$W/rtdo.out")
 		eq "lines printed by rt events --stats" "$_n" 1
 		_e=$(json_compact < "$W/rtdo.out")
-		for _want in '"type":"stats"' '"id":"evs"' '"pids":{"current":3,"limit":50}' \
+		_bad=""
+		for _want in '"type":"stats"' '"id":"evs"' '"pids":{"current":'"$(nprocs "$D")"',"limit":50}' \
 			'"memory":{' '"usage":{' '"limit":67108864' '"cpu":{' '"usage":{"total":'; do
 			case $_e in
 			*"$_want"*) ;;
-			*) fail "rt events --stats lacks $_want: $(echo "$_e" | head -c 300)" ;;
+			*) _bad="$_bad $_want" ;;
 			esac
 		done
+		[ -z "$_bad" ] || fail "rt events --stats lacks$_bad; it printed: $_e"
 	fi
 	ct_rm evs
 }

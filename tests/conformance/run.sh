@@ -41,13 +41,14 @@ BUILD="$HERE/.build"
 TIMEOUT="${CONFORMANCE_TIMEOUT:-120}"
 BUDGET="${CONFORMANCE_BUDGET:-1200}"
 
-runtime_arg="${1:-$REPO/rt}"
+runtime_given="${1:-$REPO/rt}"
 [[ $# -gt 0 ]] && shift
+runtime_arg=$runtime_given
 if [[ "$runtime_arg" != */* ]]; then
 	runtime_arg=$(command -v "$runtime_arg" || true)
 fi
 if [[ -z "$runtime_arg" || ! -x "$runtime_arg" || -d "$runtime_arg" ]]; then
-	echo "conformance: runtime '${runtime_arg:-${1:-}}' is not an executable file" >&2
+	echo "conformance: runtime '$runtime_given' is not an executable file" >&2
 	exit 2
 fi
 RUNTIME=$(cd "$(dirname "$runtime_arg")" && pwd)/$(basename "$runtime_arg")
@@ -89,14 +90,17 @@ chmod 0755 "$WORK"
 declare -A preexisting=()
 while read -r id; do
 	[[ -n "$id" ]] && preexisting[$id]=1
-done < <("$RUNTIME" list -q 2>/dev/null || true)
+done < <(timeout -k 5 20 "$RUNTIME" list -q 2>/dev/null || true)
 
-# Delete (forcefully) every container of the runtime's default root that did
-# not exist before this run: the suite's containers all have fresh UUID names.
+# Delete (forcefully) the containers of the runtime's default root that this
+# run created: new since the start, with their bundle below WORK (others, e.g.
+# of a test running at the same time, are left alone).
 cleanup_containers() {
-	local id
+	local id st
 	while read -r id; do
 		[[ -z "$id" || -n "${preexisting[$id]:-}" ]] && continue
+		st=$(timeout -k 5 10 "$RUNTIME" state "$id" 2>/dev/null) || continue
+		grep -Fq "$WORK/" <<< "$st" || continue
 		timeout -k 5 20 "$RUNTIME" delete --force "$id" >/dev/null 2>&1 || true
 		# A runtime without --force: kill, then delete.
 		if timeout -k 5 10 "$RUNTIME" state "$id" >/dev/null 2>&1; then
