@@ -46,6 +46,7 @@ func main() {
 		Commands: []*cli.Command{
 			createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand,
 			listCommand, specCommand, featuresCommand,
+			updateCommand, pauseCommand, resumeCommand, psCommand, eventsCommand,
 		},
 		Before: func(ctx *cli.Context) error {
 			return logs.Setup(ctx.String("log"), ctx.String("log-format"), ctx.Bool("debug"))

@@ -91,9 +91,6 @@ func Validate(s *specs.Spec) error {
 			userns = true
 		}
 	}
-	if !seen[specs.MountNamespace] {
-		return errors.New("a mount namespace is required")
-	}
 	if (len(s.Linux.UIDMappings) > 0 || len(s.Linux.GIDMappings) > 0) && !userns {
 		return errors.New("uidMappings/gidMappings need a user namespace")
 	}

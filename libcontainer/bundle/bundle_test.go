@@ -37,12 +37,11 @@ func TestLoadDefault(t *testing.T) {
 func TestLoadErrors(t *testing.T) {
 	mod := func(f func(*specs.Spec)) *specs.Spec { s := Default(false); f(s); return s }
 	cases := map[string]*specs.Spec{
-		"ociVersion is missing":         mod(func(s *specs.Spec) { s.Version = "" }),
-		"not supported":                 mod(func(s *specs.Spec) { s.Version = "2.0.0" }),
-		"root.path is missing":          mod(func(s *specs.Spec) { s.Root = nil }),
-		"unknown namespace type":        mod(func(s *specs.Spec) { s.Linux.Namespaces[0].Type = "bogus" }),
-		"listed twice":                  mod(func(s *specs.Spec) { s.Linux.Namespaces[1].Type = "pid" }),
-		"a mount namespace is required": mod(func(s *specs.Spec) { s.Linux.Namespaces = s.Linux.Namespaces[:4] }),
+		"ociVersion is missing":  mod(func(s *specs.Spec) { s.Version = "" }),
+		"not supported":          mod(func(s *specs.Spec) { s.Version = "2.0.0" }),
+		"root.path is missing":   mod(func(s *specs.Spec) { s.Root = nil }),
+		"unknown namespace type": mod(func(s *specs.Spec) { s.Linux.Namespaces[0].Type = "bogus" }),
+		"listed twice":           mod(func(s *specs.Spec) { s.Linux.Namespaces[1].Type = "pid" }),
 		"need a user namespace": mod(func(s *specs.Spec) {
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{Size: 1}}
 		}),

@@ -20,6 +20,7 @@ import (
 	"rt/libcontainer/initproto"
 	"rt/libcontainer/logs"
 	"rt/libcontainer/process"
+	"rt/libcontainer/rootfs"
 	"rt/libcontainer/state"
 )
 
@@ -82,6 +83,9 @@ func (c *Container) abort() {
 	}
 	if c.cg != nil {
 		_ = c.cg.Destroy()
+	}
+	if !c.hasNamespace(specs.MountNamespace) {
+		_ = rootfs.Release(c.st.Rootfs)
 	}
 	_ = c.store.Remove(c.st.ID)
 	c.lock.Unlock()

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"os"
 
 	"rt/libcontainer/hooks"
+	"rt/libcontainer/rootfs"
 	"rt/libcontainer/state"
 )
 
@@ -31,6 +33,12 @@ func (c *Container) Delete(force bool) error {
 	if c.cg != nil {
 		c.killAll() // leftovers of a container without its own pid namespace
 		if err := c.cg.Destroy(); err != nil {
+			return err
+		}
+	}
+	if !c.hasNamespace(specs.MountNamespace) {
+		// Its mounts were made in our namespace, under the rootfs.
+		if err := rootfs.Release(c.st.Rootfs); err != nil {
 			return err
 		}
 	}

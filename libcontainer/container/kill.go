@@ -3,6 +3,7 @@ package container
 import (
 	"errors"
 	"fmt"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -61,13 +62,25 @@ func (c *Container) signalCgroup(sig unix.Signal) error {
 	if c.cg == nil {
 		return nil
 	}
-	pids, err := c.cg.Pids()
-	if err != nil {
-		return fmt.Errorf("list container processes: %w", err)
+	// cgroup.kill SIGKILLs every process at once, also ones forking meanwhile.
+	killed := false
+	if sig == unix.SIGKILL {
+		switch err := c.cg.Kill(); {
+		case err == nil:
+			killed = true
+		case !errors.Is(err, errors.ErrUnsupported):
+			return err
+		}
 	}
-	for _, pid := range pids {
-		if err := unix.Kill(pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
-			return fmt.Errorf("signal %d: %w", pid, err)
+	if !killed {
+		pids, err := c.cg.Pids()
+		if err != nil {
+			return fmt.Errorf("list container processes: %w", err)
+		}
+		for _, pid := range pids {
+			if err := unix.Kill(pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+				return fmt.Errorf("signal %d: %w", pid, err)
+			}
 		}
 	}
 	if frozen, _ := c.cg.Frozen(); frozen && (sig == unix.SIGKILL || sig == unix.SIGTERM) {
@@ -76,9 +89,11 @@ func (c *Container) signalCgroup(sig unix.Signal) error {
 	return nil
 }
 
-func (c *Container) hasPrivatePidNS() bool {
+func (c *Container) hasPrivatePidNS() bool { return c.hasNamespace(specs.PIDNamespace) }
+
+func (c *Container) hasNamespace(t specs.LinuxNamespaceType) bool {
 	for _, ns := range c.st.Spec.Linux.Namespaces {
-		if ns.Type == "pid" {
+		if ns.Type == t {
 			return true
 		}
 	}

@@ -90,14 +90,24 @@ func run(sync, logFile *os.File) error {
 
 // runCreate sets up a new container: rootfs, hooks, the process; then it
 // waits for `rt start`.
-func runCreate(sync, logFile *os.File, cfg *initproto.InitConfig, ns process.NamespaceSet, p *proc) error {
+func runCreate(sync, logFile *os.File, cfg *initproto.InitConfig, ns process.NamespaceSet, p *proc) (err error) {
 	spec := cfg.Spec
 
 	rc := &rootfs.Config{
 		Spec: spec, Rootfs: cfg.Rootfs, Bundle: cfg.Bundle, NoPivot: cfg.NoPivot,
 		UserNS: cfg.NewUserNS || joinsUserNS(spec), CgroupNS: ns.Has(specs.CgroupNamespace),
+		HostMountNS: !ns.Has(specs.MountNamespace),
 	}
-	if err := rootfs.Prepare(rc); err != nil {
+	if rc.HostMountNS {
+		// Our mounts are in the runtime's namespace: a failed create must
+		// take them away (a successful one leaves that to delete).
+		defer func() {
+			if err != nil {
+				_ = rootfs.Release(rc.Rootfs)
+			}
+		}()
+	}
+	if err = rootfs.Prepare(rc); err != nil {
 		return err
 	}
 	// Message 6/7: the parent runs prestart and createRuntime hooks.
@@ -161,6 +171,12 @@ func runExec(sync, logFile *os.File, cfg *initproto.InitConfig, p *proc) error {
 	if p == nil {
 		return errors.New("exec: no process given")
 	}
+	if !hasNamespace(cfg.Spec, specs.MountNamespace) {
+		// No mount namespace to join: the container's root is a chroot.
+		if err := unix.Chroot(cfg.Rootfs); err != nil {
+			return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
+		}
+	}
 	if err := setupTerminal(p.spec, false); err != nil {
 		return err
 	}
@@ -193,6 +209,15 @@ func ready(sync, logFile *os.File) error {
 		return err
 	}
 	return sync.Close()
+}
+
+func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	for _, n := range s.Linux.Namespaces {
+		if n.Type == t {
+			return true
+		}
+	}
+	return false
 }
 
 func joinsUserNS(s *specs.Spec) bool {

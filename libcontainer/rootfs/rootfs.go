@@ -32,6 +32,10 @@ type Config struct {
 	// the init already entered it): a `cgroup` mount then mounts each
 	// hierarchy afresh instead of bind-mounting the container's cgroup dirs.
 	CgroupNS bool
+	// HostMountNS is set when the container shares the runtime's mount
+	// namespace (see hostns.go): mounts go on a private self-bind of the
+	// rootfs and Enter uses chroot.
+	HostMountNS bool
 }
 
 // ErrConfig is wrapped by the errors about an unusable Config.
@@ -82,13 +86,17 @@ func Prepare(c *Config) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	if inInitMountNS() {
+	if !c.HostMountNS && inInitMountNS() {
 		return fmt.Errorf("%w: the process is in the mount namespace of pid 1; Prepare needs a mount namespace of its own", ErrConfig)
 	}
 	oldMask := unix.Umask(0)
 	defer unix.Umask(oldMask)
 
-	if err := prepareRoot(c); err != nil {
+	prepare := prepareRoot
+	if c.HostMountNS {
+		prepare = func(c *Config) error { return prepareHostRoot(c.Rootfs) }
+	}
+	if err := prepare(c); err != nil {
 		return err
 	}
 	m, err := newMounter(c)
@@ -119,9 +127,12 @@ func Enter(c *Config) error {
 		return err
 	}
 	var err error
-	if c.NoPivot {
+	switch {
+	case c.HostMountNS:
+		err = chrootInto(c.Rootfs)
+	case c.NoPivot:
 		err = moveRoot(c.Rootfs)
-	} else {
+	default:
 		err = pivotRoot(c.Rootfs)
 	}
 	if err != nil {

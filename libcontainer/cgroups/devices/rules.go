@@ -96,15 +96,15 @@ func (r Rule) String() string {
 var DefaultRules = []Rule{
 	{Type: 'c', Major: Wildcard, Minor: Wildcard, Access: Mknod, Allow: true},
 	{Type: 'b', Major: Wildcard, Minor: Wildcard, Access: Mknod, Allow: true},
-	{Type: 'c', Major: 1, Minor: 3, Access: All, Allow: true},   // /dev/null
-	{Type: 'c', Major: 1, Minor: 8, Access: All, Allow: true},   // /dev/random
-	{Type: 'c', Major: 1, Minor: 7, Access: All, Allow: true},   // /dev/full
-	{Type: 'c', Major: 5, Minor: 0, Access: All, Allow: true},   // /dev/tty
-	{Type: 'c', Major: 1, Minor: 5, Access: All, Allow: true},   // /dev/zero
-	{Type: 'c', Major: 1, Minor: 9, Access: All, Allow: true},   // /dev/urandom
+	{Type: 'c', Major: 1, Minor: 3, Access: All, Allow: true},          // /dev/null
+	{Type: 'c', Major: 1, Minor: 8, Access: All, Allow: true},          // /dev/random
+	{Type: 'c', Major: 1, Minor: 7, Access: All, Allow: true},          // /dev/full
+	{Type: 'c', Major: 5, Minor: 0, Access: All, Allow: true},          // /dev/tty
+	{Type: 'c', Major: 1, Minor: 5, Access: All, Allow: true},          // /dev/zero
+	{Type: 'c', Major: 1, Minor: 9, Access: All, Allow: true},          // /dev/urandom
 	{Type: 'c', Major: 136, Minor: Wildcard, Access: All, Allow: true}, // /dev/pts/*
-	{Type: 'c', Major: 5, Minor: 2, Access: All, Allow: true},   // /dev/ptmx
-	{Type: 'c', Major: 10, Minor: 200, Access: All, Allow: true}, // /dev/net/tun
+	{Type: 'c', Major: 5, Minor: 2, Access: All, Allow: true},          // /dev/ptmx
+	{Type: 'c', Major: 10, Minor: 200, Access: All, Allow: true},       // /dev/net/tun
 }
 
 // FromSpec converts and checks the config's rules and appends DefaultRules.

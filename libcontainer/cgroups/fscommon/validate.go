@@ -50,10 +50,12 @@ func validateMemory(m *specs.LinuxMemory) error {
 	if m == nil {
 		return nil
 	}
+	//lint:ignore SA1019 kernel memory limits are still honoured where the kernel has them
+	kernel := m.Kernel
 	for _, f := range []struct {
 		name string
 		v    *int64
-	}{{"limit", m.Limit}, {"reservation", m.Reservation}, {"swap", m.Swap}, {"kernel", m.Kernel}, {"kernelTCP", m.KernelTCP}} {
+	}{{"limit", m.Limit}, {"reservation", m.Reservation}, {"swap", m.Swap}, {"kernel", kernel}, {"kernelTCP", m.KernelTCP}} {
 		if f.v != nil && *f.v < -1 {
 			return fmt.Errorf("invalid memory %s %d: want a byte count, or -1 for unlimited", f.name, *f.v)
 		}

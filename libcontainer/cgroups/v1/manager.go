@@ -236,7 +236,7 @@ func (m *Manager) Pids() ([]int, error) {
 // Kill SIGKILLs every process at once through the hybrid host's cgroup2
 // cgroup.kill; pure v1 has none (errors.ErrUnsupported).
 func (m *Manager) Kill() error {
-	if d := m.Paths[Unified]; d != "" {
+	if d := m.Paths[Unified]; d != "" && fscommon.Exists(d, "cgroup.kill") {
 		return v2.Kill(d)
 	}
 	return errors.ErrUnsupported

@@ -55,10 +55,12 @@ func setMemory(tx *fscommon.Tx, dir string, m *specs.LinuxMemory) error {
 			return err
 		}
 	}
+	//lint:ignore SA1019 kernel memory limits are still honoured where the kernel has them
+	kernel := m.Kernel
 	for _, k := range []struct {
 		v    *int64
 		file string
-	}{{m.Kernel, "memory.kmem.limit_in_bytes"}, {m.KernelTCP, "memory.kmem.tcp.limit_in_bytes"}} {
+	}{{kernel, "memory.kmem.limit_in_bytes"}, {m.KernelTCP, "memory.kmem.tcp.limit_in_bytes"}} {
 		if val(k.v) == 0 {
 			continue
 		}

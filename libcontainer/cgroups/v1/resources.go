@@ -80,6 +80,7 @@ func (m *Manager) plan(r *specs.LinuxResources, withDevices bool) (*plan, error)
 }
 
 func memoryAsked(m *specs.LinuxMemory) bool {
+	//lint:ignore SA1019 kernel memory limits are still honoured where the kernel has them
 	return m != nil && (m.Limit != nil || m.Reservation != nil || m.Swap != nil || m.Kernel != nil ||
 		m.KernelTCP != nil || m.Swappiness != nil || m.DisableOOMKiller != nil)
 }

@@ -55,6 +55,7 @@ func setMemory(tx *fscommon.Tx, dir string, r *specs.LinuxResources) error {
 			return err
 		}
 	}
+	//lint:ignore SA1019 kernel memory limits are still honoured where the kernel has them
 	if m.Swappiness != nil || m.DisableOOMKiller != nil || m.Kernel != nil || m.KernelTCP != nil {
 		logrus.Debug("cgroup v2: memory swappiness, disableOOMKiller, kernel and kernelTCP have no v2 file; ignored")
 	}
