@@ -36,6 +36,8 @@ update_flags
 update_resources
 update_invalid
 create_bad_value
+create_bad_unified
+delete_killed_create
 oom_kill
 fork_limit
 device_filter
@@ -108,6 +110,7 @@ cg_empty() { [ ! -s "$1/cgroup.procs" ]; }
 #   DEVRULES  more device cgroup rules (JSON objects, each with a leading comma)
 #   DEVICES   linux.devices members (JSON)
 #   PIDNS     0: no pid namespace
+#   HOOKS     members of "hooks" (JSON)
 # and prints the bundle's path.
 bundle() {
 	_b=$W/$1
@@ -116,6 +119,8 @@ bundle() {
 	_cg=""
 	[ "${CGPATH+set}" = set ] && _cg="\"cgroupsPath\": \"$CGPATH\","
 	_pidns='{ "type": "pid" },'
+	_hooks=""
+	[ -n "${HOOKS:-}" ] && _hooks="\"hooks\": { $HOOKS },"
 	[ "${PIDNS:-1}" = 0 ] && _pidns=""
 	_caps='"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"'
 	cat > "$_b/config.json" <<EOF
@@ -152,6 +157,7 @@ bundle() {
 		{ "destination": "/shared", "type": "bind", "source": "$_b/shared",
 		  "options": [ "rbind", "rw" ] }
 	],
+	$_hooks
 	"linux": {
 		$_cg
 		"resources": {
@@ -300,11 +306,12 @@ test_create_memory() {
 }
 
 test_create_cpu() {
-	RES=', "cpu": { "shares": 2048, "quota": 50000, "period": 100000 }'
+	RES=', "cpu": { "shares": 2048, "quota": 50000, "period": 100000, "burst": 20000 }'
 	created cr-cpu || return
 	# runc's conversion of shares to cpu.weight
 	cgeq "$D" cpu.weight $((1 + ((2048 - 2) * 9999) / 262142))
 	cgeq "$D" cpu.max "50000 100000"
+	cgeq "$D" cpu.max.burst 20000
 	ct_rm cr-cpu
 }
 
@@ -458,6 +465,58 @@ test_create_bad_value() {
 	done
 	"$RT" state cr-bad > /dev/null 2>&1 && fail "container cr-bad exists after a failed create"
 	ct_rm cr-bad
+}
+
+# create_fails ID WHAT: `rt create` of the bundle must fail, leaving no
+# container and no cgroup; the error goes to $W/err.
+create_fails() {
+	bundle "$1" > /dev/null
+	if "$RT" create --bundle "$W/$1" "$1" < /dev/null > /dev/null 2> "$W/err"; then
+		fail "rt create with $2 succeeded"
+	fi
+	for _d in "$CG/rt/$1" "$CG/$1"; do
+		[ -d "$_d" ] && fail "$2: $_d left behind"
+	done
+	"$RT" state "$1" > /dev/null 2>&1 && fail "$2: container $1 exists after a failed create"
+	"$RT" delete --force "$1" > /dev/null 2>&1
+}
+
+test_create_bad_unified() {
+	RES=', "unified": { "../pids.max": "5" }'
+	create_fails cr-badu1 'unified key "../pids.max"'
+	RES=', "unified": { "nosuchcontroller.max": "5" }'
+	create_fails cr-badu2 'unified key "nosuchcontroller.max"'
+}
+
+# rt create killed (SIGKILL) while a createRuntime hook runs: the init waits
+# in its cgroup; rt delete --force must clean up all of it.
+test_delete_killed_create() {
+	HOOKS='"createRuntime": [ { "path": "/bin/sh",
+		"args": [ "sh", "-c", "echo $$ > '$W'/hook.pid; exec sleep 1000" ] } ]'
+	bundle kcreate > /dev/null
+	"$RT" create --bundle "$W/kcreate" kcreate < /dev/null > /dev/null 2> "$W/create.err" &
+	_cpid=$!
+	if ! waitfor 200 test -s "$W/hook.pid"; then
+		fail "the createRuntime hook did not run: $(head -n 2 "$W/create.err" | tr '\n' ' ')"
+		kill -9 $_cpid 2> /dev/null
+		return
+	fi
+	echo "$(cat "$W/hook.pid")" >> "$W/bgpids"
+	_dir=$CG/rt/kcreate
+	[ -d "$_dir" ] || [ ! -d "$CG/kcreate" ] || _dir=$CG/kcreate # runc's place
+	[ -d "$_dir" ] || fail "$_dir does not exist while the createRuntime hook runs"
+	_procs=$(procs "$_dir")
+	[ -n "$_procs" ] || fail "no process in $_dir while the createRuntime hook runs"
+	kill -9 $_cpid
+	wait $_cpid 2> /dev/null
+	kill -9 "$(cat "$W/hook.pid")" 2> /dev/null
+	rtdo "rt delete --force after rt create was killed" "$RT" delete --force kcreate
+	[ -d "$_dir" ] && fail "$_dir still exists after delete --force (procs: $(procs "$_dir"))"
+	for _p in $_procs; do
+		[ -d "/proc/$_p" ] && ! grep -q '^State:.*Z' "/proc/$_p/status" 2> /dev/null &&
+			fail "process $_p of the container still alive"
+	done
+	"$RT" state kcreate > /dev/null 2>&1 && fail "rt state still knows kcreate"
 }
 
 # --- behaviour ---------------------------------------------------------------

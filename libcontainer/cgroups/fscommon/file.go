@@ -140,3 +140,34 @@ func ParseList(s string) ([]uint16, error) {
 	}
 	return out, nil
 }
+
+// Join combines errors into one whose message stays on one line (rt's
+// errors are one log line): messages joined by "; ". errors.Is and As see
+// every error joined. Nil errors are dropped; no error gives nil.
+func Join(errs ...error) error {
+	var keep []error
+	for _, e := range errs {
+		if e != nil {
+			keep = append(keep, e)
+		}
+	}
+	switch len(keep) {
+	case 0:
+		return nil
+	case 1:
+		return keep[0]
+	}
+	return joined(keep)
+}
+
+type joined []error
+
+func (j joined) Error() string {
+	msgs := make([]string, len(j))
+	for i, e := range j {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (j joined) Unwrap() []error { return j }

@@ -1,6 +1,7 @@
 package fscommon
 
 import (
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -180,5 +181,16 @@ func TestPidsOfATree(t *testing.T) {
 	}
 	if pids, err := Pids(filepath.Join(dir, "nope")); err != nil || len(pids) != 0 {
 		t.Errorf("Pids of a missing cgroup = %v, %v", pids, err)
+	}
+}
+
+func TestJoinOneLine(t *testing.T) {
+	a, b := os.ErrNotExist, os.ErrPermission
+	err := Join(nil, a, b)
+	if strings.Contains(err.Error(), "\n") || !errors.Is(err, b) || !errors.Is(err, a) {
+		t.Errorf("Join = %q", err)
+	}
+	if Join(nil, nil) != nil || Join(a) != a {
+		t.Error("Join of none or one")
 	}
 }

@@ -1,7 +1,6 @@
 package fscommon
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -56,7 +55,7 @@ func (t *Tx) Rollback() error {
 		}
 	}
 	t.saved = nil
-	if err := errors.Join(errs...); err != nil {
+	if err := Join(errs...); err != nil {
 		return fmt.Errorf("restore cgroup files: %w", err)
 	}
 	return nil

@@ -41,7 +41,7 @@ func Validate(r *specs.LinuxResources) error {
 	for k := range r.Unified {
 		add(ValidateUnifiedKey(k))
 	}
-	return errors.Join(errs...)
+	return Join(errs...)
 }
 
 var pageSizeRe = regexp.MustCompile(`^[1-9][0-9]*(KB|MB|GB)$`)

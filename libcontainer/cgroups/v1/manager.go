@@ -253,7 +253,7 @@ func (m *Manager) Destroy() error {
 		}
 		fscommon.RemoveEmptyParents(d, m.mountOf(d))
 	}
-	return errors.Join(errs...)
+	return fscommon.Join(errs...)
 }
 
 // Marshal returns the record kept in the container's state.

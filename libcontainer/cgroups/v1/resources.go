@@ -42,12 +42,12 @@ func (m *Manager) plan(r *specs.LinuxResources, withDevices bool) (*plan, error)
 			c.Burst != nil || c.Idle != nil || c.RealtimeRuntime != nil || c.RealtimePeriod != nil)),
 		need("cpuset", "cpu cpus/mems", c != nil && (c.Cpus != "" || c.Mems != "")),
 		need("pids", "pids limit", r.Pids != nil && r.Pids.Limit != nil),
-		need("blkio", "blockIO limits", r.BlockIO != nil),
+		need("blkio", "blockIO limits", blkioAsked(r.BlockIO)),
 		need("net_cls", "network classID", r.Network != nil && r.Network.ClassID != nil),
 		need("net_prio", "network priorities", r.Network != nil && len(r.Network.Priorities) > 0),
 		need("rdma", "rdma limits", len(r.Rdma) > 0),
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := fscommon.Join(errs...); err != nil {
 		return nil, err
 	}
 	if len(r.HugepageLimits) > 0 {
@@ -77,6 +77,12 @@ func (m *Manager) plan(r *specs.LinuxResources, withDevices bool) (*plan, error)
 		}
 	}
 	return p, nil
+}
+
+func blkioAsked(b *specs.LinuxBlockIO) bool {
+	return b != nil && ((b.Weight != nil && *b.Weight != 0) || (b.LeafWeight != nil && *b.LeafWeight != 0) ||
+		len(b.WeightDevice) > 0 || len(b.ThrottleReadBpsDevice) > 0 || len(b.ThrottleWriteBpsDevice) > 0 ||
+		len(b.ThrottleReadIOPSDevice) > 0 || len(b.ThrottleWriteIOPSDevice) > 0)
 }
 
 func memoryAsked(m *specs.LinuxMemory) bool {
@@ -141,7 +147,7 @@ func (p *plan) run(tx *fscommon.Tx) error {
 			return err
 		}
 	}
-	if r.BlockIO != nil {
+	if blkioAsked(r.BlockIO) {
 		if err := setBlkio(tx, m.Paths["blkio"], r.BlockIO); err != nil {
 			return err
 		}

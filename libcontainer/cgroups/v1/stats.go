@@ -39,7 +39,7 @@ func (m *Manager) Stats() (*stats.Stats, error) {
 			errs = append(errs, err)
 		}
 	}
-	return st, errors.Join(errs...)
+	return st, fscommon.Join(errs...)
 }
 
 func (m *Manager) hugePageDir() string {

@@ -30,7 +30,7 @@ func (m *Manager) Stats() (*stats.Stats, error) {
 	if err := HugetlbStats(m.Dir, sizesDir, st); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
 	}
-	return st, errors.Join(errs...)
+	return st, fscommon.Join(errs...)
 }
 
 func statPids(dir string, st *stats.Stats) error {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -204,5 +205,41 @@ func TestCheckUnifiedUsesParentWhenMissing(t *testing.T) {
 	}
 	if err := CheckUnified(dir, map[string]string{"pids.max": "1"}); err == nil {
 		t.Error("pids not enabled in the parent, but accepted")
+	}
+}
+
+// TestOOMWatch drives the inotify watcher with a fake cgroup's files:
+// a growing oom_kill count is an event, populated 0 ends the stream.
+func TestOOMWatch(t *testing.T) {
+	m := fakeCgroup(t, map[string]string{"memory.events": "oom 0\noom_kill 0\n", "cgroup.events": "populated 1\nfrozen 0\n"})
+	stop := make(chan struct{})
+	defer close(stop)
+	ch, err := m.OOM(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(file, s string) {
+		if err := os.WriteFile(filepath.Join(m.Dir, file), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("memory.events", "oom 1\noom_kill 1\n")
+	select {
+	case _, ok := <-ch:
+		if !ok {
+			t.Fatal("stream closed instead of an OOM event")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no OOM event")
+	}
+	write("memory.events", "oom 1\noom_kill 1\nmax 3\n") // no new kill: no event
+	write("cgroup.events", "populated 0\nfrozen 0\n")
+	select {
+	case _, ok := <-ch:
+		if ok {
+			t.Error("an event without a new OOM kill")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("stream not closed when the cgroup emptied")
 	}
 }
