@@ -123,13 +123,13 @@ func (c *Container) Status() Status {
 	case !alive:
 		return Stopped
 	}
-	if _, err := os.Lstat(c.fifoPath()); err == nil {
-		return Created
-	}
 	if c.cg != nil {
 		if frozen, _ := c.cg.Frozen(); frozen {
-			return Paused
+			return Paused // a paused created container is paused (runc)
 		}
+	}
+	if _, err := os.Lstat(c.fifoPath()); err == nil {
+		return Created
 	}
 	return Running
 }

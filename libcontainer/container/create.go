@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -118,8 +119,15 @@ func (c *Container) create(o *CreateOpts, b *bundle.Bundle, bs *initproto.Bootst
 	if consoleChild != nil {
 		defer consoleChild.Close()
 	}
+	cgDir, err := cg.CloneFD()
+	if err != nil {
+		return err
+	}
 	preserve, listen := passedFds(o.PreserveFds)
-	p, err := startInit(preserve, []namedFd{{initproto.EnvFifoFd, fifo}, {initproto.EnvConsoleFd, consoleChild}}, o.Debug)
+	p, err := startInit(preserve, []namedFd{{initproto.EnvFifoFd, fifo}, {initproto.EnvConsoleFd, consoleChild}}, cgDir, o.Debug)
+	if cgDir != nil {
+		cgDir.Close()
+	}
 	if err != nil {
 		return err
 	}
@@ -239,8 +247,9 @@ type namedFd struct {
 }
 
 // startInit starts `/proc/self/exe init` with the descriptors initproto
-// lists (extra: the optional ones); its stdio is rt's own.
-func startInit(preserveFds int, extra []namedFd, debug bool) (*initProcess, error) {
+// lists (extra: the optional ones); its stdio is rt's own. With cgroupDir
+// (cgroup v2) it is cloned straight into that cgroup: no migration later.
+func startInit(preserveFds int, extra []namedFd, cgroupDir *os.File, debug bool) (*initProcess, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sync socketpair: %w", err)
@@ -275,7 +284,20 @@ func startInit(preserveFds int, extra []namedFd, debug bool) (*initProcess, erro
 	if debug {
 		cmd.Env = append(cmd.Env, "_RT_DEBUG=1")
 	}
-	if err := cmd.Start(); err != nil {
+	if cgroupDir != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cgroupDir.Fd())}
+	}
+	err = cmd.Start()
+	if err != nil && cgroupDir != nil {
+		// A kernel without clone3 into a cgroup: start normally, and let
+		// the cgroup's Apply move the process.
+		retry := exec.Command(cmd.Path, cmd.Args[1:]...)
+		retry.Stdin, retry.Stdout, retry.Stderr = cmd.Stdin, cmd.Stdout, cmd.Stderr
+		retry.ExtraFiles, retry.Env = cmd.ExtraFiles, cmd.Env
+		cmd = retry
+		err = cmd.Start()
+	}
+	if err != nil {
 		parentSync.Close()
 		logR.Close()
 		return nil, fmt.Errorf("start init: %w", err)

@@ -80,7 +80,16 @@ func Exec(o *ExecOpts) (int, error) {
 		defer consoleChild.Close()
 	}
 	preserve, listen := passedFds(o.PreserveFds)
-	p, err := startInit(preserve, []namedFd{{initproto.EnvConsoleFd, consoleChild}}, o.Debug)
+	var cgDir *os.File
+	if c.cg != nil {
+		if cgDir, err = c.cg.CloneFD(); err != nil {
+			return 0, err
+		}
+	}
+	p, err := startInit(preserve, []namedFd{{initproto.EnvConsoleFd, consoleChild}}, cgDir, o.Debug)
+	if cgDir != nil {
+		cgDir.Close()
+	}
 	if err != nil {
 		return 0, err
 	}

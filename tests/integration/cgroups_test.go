@@ -49,7 +49,6 @@ func wantCgFiles(t *testing.T, id string, want map[string]string) {
 
 func i64p(v int64) *int64   { return &v }
 func u64p(v uint64) *uint64 { return &v }
-func u16p(v uint16) *uint16 { return &v }
 func boolPtr(v bool) *bool  { return &v }
 
 // stdinFile is a file holding s, to hand to a command as its stdin.
