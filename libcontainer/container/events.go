@@ -40,6 +40,25 @@ func (c *Container) Stats() (*Event, error) {
 	return &Event{Type: "stats", ID: c.st.ID, Data: s}, nil
 }
 
+// drainOOM emits the OOM events still on their way once the container has
+// stopped: the watcher reports a last kill as the cgroup empties.
+func drainOOM(id string, oom <-chan struct{}, emit func(*Event) error) error {
+	timeout := time.After(time.Second)
+	for {
+		select {
+		case _, ok := <-oom:
+			if !ok {
+				return nil
+			}
+			if err := emit(&Event{Type: "oom", ID: id}); err != nil {
+				return err
+			}
+		case <-timeout:
+			return nil
+		}
+	}
+}
+
 // Events calls emit with a stats event every interval and an oom event for
 // each out-of-memory event, until the container stops or its cgroup goes
 // away, or emit fails. Read the container with Get: Events holds no lock
@@ -73,7 +92,7 @@ func (c *Container) Events(interval time.Duration, emit func(*Event) error) erro
 			}
 		case <-tick.C:
 			if !c.st.InitAlive() {
-				return nil
+				return drainOOM(c.st.ID, oom, emit)
 			}
 			s, err := c.cg.Stats()
 			if err != nil {

@@ -11,7 +11,7 @@
 # Debian's linux-image-6.1.0-<N>-amd64 with apt-get download once (the newest
 # apt-cache lists) and keeps its vmlinuz and the brd, bfq and dummy modules in
 # tests/cgroupv2/.cache/ (git-ignored), builds an initramfs holding busybox,
-# rt, a busybox bundle, init.sh as /init and tests.sh, boots it with
+# rt, a busybox bundle, init.sh as /init and tests.sh (with lib.sh), boots it with
 # `qemu-system-x86_64 -accel tcg`, and reads the tests' TAP from the serial
 # console. Prints the TAP lines (with diagnostics), the time taken, and last
 # the line "cgroupv2: N passed, M failed". Exits non-zero if a test failed, if
@@ -47,6 +47,10 @@ die() {
 	exit 1
 }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+dl=""
+RUNDIR=""
+cleanup() { rm -rf ${dl:+"$dl"} ${RUNDIR:+"$RUNDIR"}; }
+trap cleanup EXIT
 
 rt_arg=${1:-$REPO/rt}
 [[ -f "$rt_arg" && -x "$rt_arg" ]] || die "rt binary '$rt_arg' not found (make rt)"
@@ -104,7 +108,6 @@ have_kernel() {
 if ! have_kernel; then
 	say "fetching linux-image-$kver (once; cached in $KDIR)"
 	dl=$(mktemp -d "$CACHE/download.XXXXXX")
-	trap 'rm -rf "$dl"' EXIT
 	chmod 0755 "$dl"
 	(cd "$dl" && apt-get download "linux-image-$kver" > /dev/null 2> "$dl/apt.err") || {
 		apt_update
@@ -126,7 +129,7 @@ if ! have_kernel; then
 	rm -rf "$KDIR"
 	mv "$KDIR.tmp" "$KDIR"
 	rm -rf "$dl"
-	trap - EXIT
+	dl=""
 fi
 
 # --- conformance programs (optional) ----------------------------------------
@@ -139,8 +142,9 @@ if [[ $CONF == 1 ]]; then
 fi
 
 # --- initramfs ---------------------------------------------------------------
-STAGE=$CACHE/initramfs
-rm -rf "$STAGE"
+# Per run (two runs may go at once): the initramfs and the console log.
+RUNDIR=$(mktemp -d "$CACHE/run.XXXXXX")
+STAGE=$RUNDIR/initramfs
 mkdir -p "$STAGE"/{bin,dev,proc,sys,tmp,run,tests,lib/modules}
 cp "$BUSYBOX" "$STAGE/bin/busybox"
 ln -s busybox "$STAGE/bin/sh"
@@ -153,7 +157,7 @@ if ldd "$RT" > /dev/null 2>&1; then
 	done
 fi
 cp "$HERE/init.sh" "$STAGE/init"
-cp "$HERE/tests.sh" "$HERE/conformance.sh" "$STAGE/tests/"
+cp "$HERE/tests.sh" "$HERE/lib.sh" "$HERE/conformance.sh" "$STAGE/tests/"
 chmod 0755 "$STAGE/init" "$STAGE/bin/rt"
 cp "$KDIR"/modules/*.ko "$STAGE/lib/modules/"
 mknod "$STAGE/dev/console" c 5 1 2> /dev/null || true # (the kernel brings one too)
@@ -173,23 +177,25 @@ if [[ $CONF == 1 ]]; then
 	# detect gzip by itself, so the VM gets the tar uncompressed (same name).
 	gzip -dc "$CBUILD/rootfs-amd64.tar.gz" > "$STAGE/conformance/rootfs-amd64.tar.gz"
 fi
-(cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$CACHE/initrd.gz"
+(cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$RUNDIR/initrd.gz"
 rm -rf "$STAGE"
 
 # --- boot ----------------------------------------------------------------------
-LOG=$CACHE/console.log
-say "booting linux $kver under qemu (tcg), initramfs $(du -k "$CACHE/initrd.gz" | cut -f1) kB, timeout ${TIMEOUT}s"
+LOG=$RUNDIR/console.log
+say "booting linux $kver under qemu (tcg), initramfs $(du -k "$RUNDIR/initrd.gz" | cut -f1) kB, timeout ${TIMEOUT}s"
 T_BOOT=$(date +%s.%N)
 set +e
 # shellcheck disable=SC2086
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nographic -no-reboot \
-	-nic none -kernel "$KDIR/vmlinuz" -initrd "$CACHE/initrd.gz" \
+	-nic none -kernel "$KDIR/vmlinuz" -initrd "$RUNDIR/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet" ${CGROUPV2_QEMU_ARGS:-} < /dev/null 2>&1 |
 	tr -d '\r' | tee "$LOG" |
 	awk '/^(not )?ok [0-9]+/ || /^#/ || /^init: / || /^conformance: / || /^[0-9]+\.\.[0-9]+$/ { print; fflush() }'
 qrc=${PIPESTATUS[0]}
 set -e
 T_VM=$(elapsed "$T_BOOT")
+cp "$LOG" "$CACHE/console.log"
+LOG=$CACHE/console.log
 
 # --- results -----------------------------------------------------------------
 pass=$(grep -cE '^ok [0-9]+' "$LOG" || true)

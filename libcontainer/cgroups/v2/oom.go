@@ -36,8 +36,27 @@ func (m *Manager) OOM(stop <-chan struct{}) (<-chan struct{}, error) {
 		<-stop
 		f.Close()
 	}()
+	// report sends one value if oom_kill grew; false when stopped.
+	report := func() bool {
+		cur, err := fscommon.ReadKey(m.Dir, "memory.events", "oom_kill")
+		if err != nil || cur <= last {
+			return true
+		}
+		last = cur
+		select {
+		case ch <- struct{}{}:
+			return true
+		case <-stop:
+			return false
+		}
+	}
 	go func() {
 		defer close(ch)
+		// The kernel rate-limits memory.events notifications (up to 10 ms)
+		// but not cgroup.events: an OOM kill that empties the cgroup can
+		// be announced after "populated 0". Read the counter once more on
+		// the way out so that kill is not lost.
+		defer report()
 		buf := make([]byte, 4096)
 		for {
 			n, err := f.Read(buf)
@@ -51,14 +70,8 @@ func (m *Manager) OOM(stop <-chan struct{}) (<-chan struct{}, error) {
 					return // the cgroup is gone
 				}
 				if int(ev.Wd) == memWd {
-					cur, err := fscommon.ReadKey(m.Dir, "memory.events", "oom_kill")
-					if err == nil && cur > last {
-						last = cur
-						select {
-						case ch <- struct{}{}:
-						case <-stop:
-							return
-						}
+					if !report() {
+						return
 					}
 					continue
 				}
