@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"rt/libcontainer/hooks"
 	"rt/libcontainer/rootfs"
