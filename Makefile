@@ -8,7 +8,7 @@ SOURCES  := $(shell find . -path ./tests -prune -o \( -name '*.go' -o -name '*.c
 APT_DEPS := busybox-static iproute2 util-linux
 DEMO     := /tmp/rt-demo
 
-.PHONY: all demo test unit integration conformance cgroupv2 lint deps bench clean
+.PHONY: all demo test unit integration conformance cgroupv2 clients lint deps bench clean
 
 all: rt
 
@@ -28,7 +28,7 @@ demo: rt deps
 	rm -rf $(DEMO) && tests/mkbundle.sh $(DEMO) sh -c 'echo "hostname: $$(hostname)"; echo "pid: $$$$"; echo "mounts:"; cat /proc/self/mounts'
 	./rt run --bundle $(DEMO) rt-demo-$$$$
 
-test: rt deps lint unit integration conformance cgroupv2
+test: rt deps lint unit integration conformance clients cgroupv2
 
 unit:
 	$(GO) test -count=1 ./libcontainer/...
@@ -38,6 +38,10 @@ integration: rt
 
 conformance: rt
 	tests/conformance/run.sh $(CURDIR)/rt
+
+# Podman (conmon) and containerd (the runc shim) drive rt as their runtime.
+clients: rt
+	tests/clients/run.sh $(CURDIR)/rt
 
 # This host has cgroup v1 controllers only: the v2 tests boot Debian's
 # kernel under qemu (installed and cached by the script).
