@@ -26,7 +26,7 @@ func (m *Manager) Stats() (*stats.Stats, error) {
 		f    func(string, *stats.Stats) error
 	}{
 		{"cpu", statThrottling}, {"cpuacct", statCpuacct}, {"cpuset", statCpuset},
-		{"memory", statMemory}, {"pids", statPids}, {"blkio", statBlkio}, {"hugetlb", m.statHugetlb},
+		{"memory", statMemory}, {"pids", fscommon.StatPids}, {"blkio", statBlkio}, {"hugetlb", m.statHugetlb},
 	} {
 		if d := m.Paths[s.ctrl]; d != "" {
 			if err := s.f(d, st); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -146,22 +146,6 @@ func statMemory(dir string, st *stats.Stats) error {
 		e.dst.Max, _ = fscommon.ReadUint(dir, e.prefix+"max_usage_in_bytes")
 		e.dst.Failcnt, _ = fscommon.ReadUint(dir, e.prefix+"failcnt")
 		e.dst.Limit, _ = fscommon.ReadUint(dir, e.prefix+"limit_in_bytes")
-	}
-	return nil
-}
-
-func statPids(dir string, st *stats.Stats) error {
-	cur, err := fscommon.ReadUint(dir, "pids.current")
-	if err != nil {
-		return err
-	}
-	s, err := fscommon.Read(dir, "pids.max")
-	if err != nil {
-		return err
-	}
-	st.Pids.Current = cur
-	if s != "max" {
-		st.Pids.Limit, _ = strconv.ParseUint(s, 10, 64)
 	}
 	return nil
 }

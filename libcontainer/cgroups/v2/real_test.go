@@ -86,7 +86,14 @@ func TestRealCgroup(t *testing.T) {
 	if fr, err := m.Frozen(); err != nil || !fr {
 		t.Errorf("Frozen = %v, %v", fr, err)
 	}
-	if s := procState(cmd.Process.Pid); s != "S" && s != "D" {
+	// The task may still be on its way into the freezer trap (R) when
+	// cgroup.events already says frozen: allow it a moment.
+	s := procState(cmd.Process.Pid)
+	for i := 0; i < 100 && s != "S" && s != "D"; i++ {
+		time.Sleep(10 * time.Millisecond)
+		s = procState(cmd.Process.Pid)
+	}
+	if s != "S" && s != "D" {
 		t.Errorf("frozen process state %q", s)
 	}
 	if err := m.Freeze(false); err != nil {

@@ -18,7 +18,7 @@ import (
 func (m *Manager) Stats() (*stats.Stats, error) {
 	st := stats.New()
 	var errs []error
-	for _, f := range []func(string, *stats.Stats) error{statPids, statMemory, statIO, statCPU} {
+	for _, f := range []func(string, *stats.Stats) error{fscommon.StatPids, statMemory, statIO, statCPU} {
 		if err := f(m.Dir, st); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
@@ -31,22 +31,6 @@ func (m *Manager) Stats() (*stats.Stats, error) {
 		errs = append(errs, err)
 	}
 	return st, fscommon.Join(errs...)
-}
-
-func statPids(dir string, st *stats.Stats) error {
-	cur, err := fscommon.ReadUint(dir, "pids.current")
-	if err != nil {
-		return err
-	}
-	limit, err := fscommon.ReadUint(dir, "pids.max")
-	if err != nil {
-		return err
-	}
-	if limit == math.MaxUint64 {
-		limit = 0 // "max": no limit, as runc reports it
-	}
-	st.Pids = stats.Pids{Current: cur, Limit: limit}
-	return nil
 }
 
 // statCPU reads cpu.stat, present whether or not the cpu controller is on.
