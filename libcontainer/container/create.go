@@ -10,6 +10,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
 	"rt/libcontainer/bundle"
@@ -55,6 +56,7 @@ func Create(o *CreateOpts) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	warnUnsupported(b.Spec)
 	var private []specs.LinuxNamespaceType
 	for t := range ns {
 		private = append(private, t)
@@ -72,6 +74,18 @@ func Create(o *CreateOpts) (*Container, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// warnUnsupported says which security settings of the config rt does not
+// apply yet (they belong to the security layer): silently running a
+// container with less confinement than asked would be worse.
+func warnUnsupported(s *specs.Spec) {
+	if s.Linux.Seccomp != nil {
+		logrus.Warn("linux.seccomp is not supported yet: the container runs without a seccomp filter")
+	}
+	if s.Process != nil && s.Process.ApparmorProfile != "" {
+		logrus.Warnf("process.apparmorProfile %q is not applied: AppArmor is not supported yet", s.Process.ApparmorProfile)
+	}
 }
 
 // abort undoes a failed create.

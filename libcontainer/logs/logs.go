@@ -14,9 +14,15 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// Setup configures the global logger once, from the global flags.
+// Setup configures the global logger once, from the global flags. On a
+// terminal warnings show; into a --log file (what containerd and Podman
+// pass) only errors go unless --debug: Podman decodes that whole file as
+// one JSON object, so it must hold the fatal error alone.
 func Setup(path, format string, debug bool) error {
 	level := logrus.WarnLevel
+	if path != "" {
+		level = logrus.ErrorLevel
+	}
 	if debug {
 		level = logrus.DebugLevel
 	}

@@ -41,3 +41,28 @@ func TestForward(t *testing.T) {
 		}
 	}
 }
+
+func TestSetupLevels(t *testing.T) {
+	defer logrus.SetOutput(os.Stderr)
+	file := t.TempDir() + "/log"
+	cases := []struct {
+		path  string
+		debug bool
+		want  logrus.Level
+	}{
+		{"", false, logrus.WarnLevel},
+		{file, false, logrus.ErrorLevel}, // Podman reads the file as one JSON object
+		{file, true, logrus.DebugLevel},
+	}
+	for _, c := range cases {
+		if err := Setup(c.path, "json", c.debug); err != nil {
+			t.Fatal(err)
+		}
+		if got := logrus.GetLevel(); got != c.want {
+			t.Errorf("Setup(%q, debug=%v): level %s, want %s", c.path, c.debug, got, c.want)
+		}
+	}
+	if err := Setup("", "yaml", false); err == nil {
+		t.Error("an unknown log format was accepted")
+	}
+}
