@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -143,13 +142,34 @@ func (c *Container) create(o *CreateOpts, b *bundle.Bundle, bs *initproto.Bootst
 		return err
 	}
 	defer p.close()
-	if err := cg.Apply(p.cmd.Process.Pid); err != nil {
-		p.kill()
-		return err
-	}
-	if err := cg.Set(b.Spec.Linux.Resources); err != nil {
-		p.kill()
-		return err
+	// placeCgroup, when set, puts the forked init in its cgroups while it
+	// starts (message 5a in initproto: the cgroup v1 case).
+	var placeCgroup func() error
+	unshareCgroupNS := false
+	if p.inCgroup {
+		if err := cg.Set(b.Spec.Linux.Resources); err != nil {
+			p.kill()
+			return err
+		}
+	} else {
+		// A v1 move waits for an RCU grace period: start it now, on stage
+		// 0 (whose child is then likely born inside), and let the init
+		// start meanwhile. The cgroup namespace must be made after the
+		// move, by the init itself.
+		early := make(chan struct{})
+		go func() { _ = cg.Apply(p.cmd.Process.Pid); close(early) }() // errors show in the init's move
+		defer func() { <-early }()                                    // nothing may race the cleanup
+		if bs.CloneFlags&unix.CLONE_NEWCGROUP != 0 {
+			bs.CloneFlags &^= unix.CLONE_NEWCGROUP
+			unshareCgroupNS = true
+		}
+		placeCgroup = func() error {
+			<-early
+			if err := cg.Apply(c.st.InitPid); err != nil {
+				return err
+			}
+			return cg.Set(b.Spec.Linux.Resources)
+		}
 	}
 	pid, err := p.bootstrap(bs, b.Spec.Linux)
 	if err != nil {
@@ -176,9 +196,9 @@ func (c *Container) create(o *CreateOpts, b *bundle.Bundle, bs *initproto.Bootst
 		State: hookState, Debug: o.Debug,
 		ID: o.ID, Spec: b.Spec, Bundle: b.Dir, Rootfs: b.Rootfs, NoPivot: o.NoPivot,
 		NoNewKeyring: o.NoNewKeyring, PreserveFds: preserve, ListenFds: listen, Private: private,
-		NewUserNS: bs.CloneFlags&unix.CLONE_NEWUSER != 0,
+		NewUserNS: bs.CloneFlags&unix.CLONE_NEWUSER != 0, UnshareCgroupNS: unshareCgroupNS,
 	}
-	if err := p.configure(cfg, func() error { return c.runCreateHooks() }); err != nil {
+	if err := p.configure(cfg, placeCgroup, func() error { return c.runCreateHooks() }); err != nil {
 		return err
 	}
 	c.st.Creating = false
@@ -242,11 +262,4 @@ func writePidFile(path string, pid int) error {
 		return err
 	}
 	return state.WriteFileAtomic(abs, []byte(strconv.Itoa(pid)), 0o644)
-}
-
-// initProcess is the parent's end of one init being set up.
-type initProcess struct {
-	cmd     *exec.Cmd
-	sync    *os.File
-	logDone chan struct{}
 }

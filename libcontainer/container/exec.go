@@ -94,7 +94,7 @@ func Exec(o *ExecOpts) (int, error) {
 		return 0, err
 	}
 	defer p.close()
-	if c.cg != nil {
+	if c.cg != nil && !p.inCgroup {
 		if err := c.cg.Apply(p.cmd.Process.Pid); err != nil {
 			p.kill()
 			return 0, err
@@ -112,7 +112,7 @@ func Exec(o *ExecOpts) (int, error) {
 		ID: c.st.ID, Spec: &spec, Bundle: c.st.Bundle, Rootfs: c.st.Rootfs, Exec: true,
 		PreserveFds: preserve, ListenFds: listen, Private: private, State: st, Debug: o.Debug,
 	}
-	if err := p.configure(cfg, nil); err != nil {
+	if err := p.configure(cfg, nil, nil); err != nil {
 		killPid(pid)
 		return 0, err
 	}

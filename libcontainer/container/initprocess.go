@@ -25,6 +25,15 @@ type namedFd struct {
 	File *os.File
 }
 
+// initProcess is the parent's end of one init being set up.
+type initProcess struct {
+	cmd     *exec.Cmd
+	sync    *os.File
+	logDone chan struct{}
+	// inCgroup: cloned straight into its (v2) cgroup, no move needed.
+	inCgroup bool
+}
+
 // startInit starts `/proc/self/exe init` with the descriptors initproto
 // lists (extra: the optional ones); its stdio is rt's own. With cgroupDir
 // (cgroup v2) it is cloned straight into that cgroup: no migration later.
@@ -67,6 +76,7 @@ func startInit(preserveFds int, extra []namedFd, cgroupDir *os.File, debug bool)
 		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(cgroupDir.Fd())}
 	}
 	err = cmd.Start()
+	inCgroup := err == nil && cgroupDir != nil
 	if err != nil && cgroupDir != nil {
 		// A kernel without clone3 into a cgroup: start normally, and let
 		// the cgroup's Apply move the process.
@@ -81,7 +91,7 @@ func startInit(preserveFds int, extra []namedFd, cgroupDir *os.File, debug bool)
 		logR.Close()
 		return nil, fmt.Errorf("start init: %w", err)
 	}
-	p := &initProcess{cmd: cmd, sync: parentSync, logDone: make(chan struct{})}
+	p := &initProcess{cmd: cmd, sync: parentSync, logDone: make(chan struct{}), inCgroup: inCgroup}
 	go func() {
 		logs.Forward(logR)
 		logR.Close()
@@ -120,15 +130,25 @@ func (p *initProcess) bootstrap(bs *initproto.BootstrapData, l *specs.Linux) (in
 	return pid, nil
 }
 
-// configure drives messages 5-8: sends the config, runs the runtime hooks
-// when the init asks, and waits until the init is ready.
-func (p *initProcess) configure(cfg *initproto.InitConfig, runHooks func() error) error {
+// configure drives messages 5-8: sends the config, places the init in its
+// cgroups (5a, when placeCgroup is given), runs the runtime hooks when the
+// init asks, and waits until the init is ready.
+func (p *initProcess) configure(cfg *initproto.InitConfig, placeCgroup, runHooks func() error) error {
+	cfg.CgroupReady = placeCgroup != nil
 	data, err := json.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("encode init config: %w", err)
 	}
 	if err := initproto.Send(p.sync, initproto.Config, data); err != nil {
 		return err
+	}
+	if placeCgroup != nil {
+		if err := placeCgroup(); err != nil {
+			return err
+		}
+		if err := initproto.Send(p.sync, initproto.CgroupReady, nil); err != nil {
+			return err
+		}
 	}
 	if runHooks != nil {
 		if err := initproto.Expect(p.sync, initproto.RunHooks); err != nil {

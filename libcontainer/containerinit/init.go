@@ -86,6 +86,22 @@ func run(sync, logFile *os.File) error {
 	return runCreate(sync, logFile, &cfg, ns, p)
 }
 
+// placed waits until the parent has put us in our cgroups (message 5a) and
+// then makes the cgroup namespace, whose root is the cgroup we are in. It
+// is this thread's (the one that execs): unshare(2) of a cgroup namespace
+// changes the calling thread only.
+func placed(sync *os.File, cfg *initproto.InitConfig) error {
+	if err := initproto.Expect(sync, initproto.CgroupReady); err != nil {
+		return err
+	}
+	if cfg.UnshareCgroupNS {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("unshare cgroup namespace: %w", err)
+		}
+	}
+	return nil
+}
+
 // runCreate sets up a new container: rootfs, hooks, the process; then it
 // waits for `rt start`.
 func runCreate(sync, logFile *os.File, cfg *initproto.InitConfig, ns process.NamespaceSet, p *proc) (err error) {
@@ -95,6 +111,10 @@ func runCreate(sync, logFile *os.File, cfg *initproto.InitConfig, ns process.Nam
 		Spec: spec, Rootfs: cfg.Rootfs, Bundle: cfg.Bundle, NoPivot: cfg.NoPivot,
 		UserNS: cfg.NewUserNS || joinsUserNS(spec), CgroupNS: ns.Has(specs.CgroupNamespace),
 		HostMountNS: !ns.Has(specs.MountNamespace),
+	}
+	if cfg.CgroupReady {
+		// Mount what needs no cgroup while the parent moves us.
+		rc.WaitCgroup = func() error { return placed(sync, cfg) }
 	}
 	if rc.HostMountNS {
 		// Our mounts are in the runtime's namespace: a failed create must

@@ -77,6 +77,10 @@ type InitConfig struct {
 	// the hooks the init runs; it only changes the status.
 	State json.RawMessage `json:"state"`
 	Debug bool            `json:"debug,omitempty"`
+	// CgroupReady: wait for message 5a, then (UnshareCgroupNS) unshare
+	// the cgroup namespace, which the C stage left alone.
+	CgroupReady     bool `json:"cgroupReady,omitempty"`
+	UnshareCgroupNS bool `json:"unshareCgroupNS,omitempty"`
 	// Exec: Spec.Process is to be started in the running container whose
 	// namespaces the C stage joined; nothing else is set up.
 	Exec bool `json:"exec,omitempty"`

@@ -28,13 +28,20 @@
 //	3  parent   stage 0  UsermapAck    -               maps written; stage 0 becomes root in the ns (only with a new user ns)
 //	4  stage 0  parent   InitPid       uint32          init forked (host pid); stage 0 exits 0 right after
 //	5  parent   init     Config        JSON InitConfig everything the Go init needs
+//	5a parent   init     CgroupReady   -               cgroup v1: the init is now in its cgroups (see below)
 //	6  init     parent   RunHooks      -               mounts done, before pivot_root: parent runs prestart+createRuntime hooks
 //	7  parent   init     HooksDone     -               hooks ran; init runs createContainer hooks, pivots, sets up the process
 //	8  init     parent   Ready         -               init is about to wait on the exec fifo (create) or exec (exec)
 //	9  parent   init     Created       -               state saved; init may go on (an EOF instead means create failed)
 //	-  any      parent   Error         text            the sender failed and exits; ends the exchange
 //
-// Steps 2-3 happen only with a new user namespace, 6-7 only for create. For
+// Steps 2-3 happen only with a new user namespace, 6-7 only for create. 5a
+// only on cgroup v1 hosts: moving a process there waits for a kernel RCU
+// grace period (7-14 ms), so the parent moves the init while it starts
+// instead of before; the init waits for 5a before anything the limits must
+// cover, and unshares its cgroup namespace itself after it (the namespace's
+// root is the cgroup it is in at that moment). On v2 the init is cloned
+// straight into its cgroup and the C stage unshares the namespace. For
 // `rt exec` the C stage joins the running container's namespaces, the init
 // sets up the process only, and after Created it execs at once.
 // Every read names the type it expects; any other type, an Error or an EOF
@@ -69,12 +76,14 @@ const (
 	Ready      Kind = 8
 	Created    Kind = 9
 	Error      Kind = 10
+	// CgroupReady is 5a in the table (numbered last to keep the others).
+	CgroupReady Kind = 11
 )
 
 var kindNames = map[Kind]string{
 	Bootstrap: "bootstrap", UsermapReq: "usermap-request", UsermapAck: "usermap-ack",
 	InitPid: "init-pid", Config: "config", RunHooks: "run-hooks", HooksDone: "hooks-done",
-	Ready: "ready", Created: "created", Error: "error",
+	Ready: "ready", Created: "created", Error: "error", CgroupReady: "cgroup-ready",
 }
 
 func (k Kind) String() string {

@@ -60,7 +60,7 @@ func TestRecvErrors(t *testing.T) {
 }
 
 func TestKindNames(t *testing.T) {
-	for k := Bootstrap; k <= Error; k++ {
+	for k := Bootstrap; k <= CgroupReady; k++ {
 		if strings.HasPrefix(k.String(), "unknown") {
 			t.Errorf("kind %d has no name", k)
 		}

@@ -32,6 +32,10 @@ type Config struct {
 	// the init already entered it): a `cgroup` mount then mounts each
 	// hierarchy afresh instead of bind-mounting the container's cgroup dirs.
 	CgroupNS bool
+	// WaitCgroup, when set, is called once, before the first cgroup mount
+	// or at the end of Prepare: where the init waits until it is in its
+	// cgroups and makes its cgroup namespace (see initproto, message 5a).
+	WaitCgroup func() error
 	// HostMountNS is set when the container shares the runtime's mount
 	// namespace (see hostns.go): mounts go on a private self-bind of the
 	// rootfs and Enter uses chroot.
@@ -104,7 +108,14 @@ func Prepare(c *Config) error {
 		return err
 	}
 	defer m.close()
+	wait := c.WaitCgroup
 	for _, sm := range c.Spec.Mounts {
+		if wait != nil && (sm.Type == "cgroup" || sm.Type == "cgroup2") {
+			if err := wait(); err != nil {
+				return err
+			}
+			wait = nil
+		}
 		if err := m.mount(sm); err != nil {
 			return err
 		}
@@ -113,6 +124,9 @@ func Prepare(c *Config) error {
 		if err := m.setupDev(); err != nil {
 			return err
 		}
+	}
+	if wait != nil {
+		return wait()
 	}
 	return nil
 }
