@@ -269,6 +269,10 @@ __attribute__((constructor)) static void nsexec(void)
 		}
 		off += 8 + alen;
 	}
+	if (off != len) {
+		errno = 0;
+		bail("nsexec: %u stray bytes after the bootstrap attributes", len - off);
+	}
 
 	/* Before any user namespace, while we hold the host's privileges. */
 	if (oom != NULL)
