@@ -44,5 +44,6 @@ func createOpts(ctx *cli.Context) *container.CreateOpts {
 		NoNewKeyring:  ctx.Bool("no-new-keyring"),
 		PreserveFds:   ctx.Int("preserve-fds"),
 		Debug:         ctx.Bool("debug"),
+		SystemdCgroup: ctx.Bool("systemd-cgroup"),
 	}
 }

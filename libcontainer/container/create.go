@@ -2,6 +2,7 @@ package container
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,6 +34,7 @@ type CreateOpts struct {
 	NoNewKeyring  bool
 	PreserveFds   int
 	Debug         bool
+	SystemdCgroup bool // --systemd-cgroup: refused, rt has no systemd driver yet
 	// foreground: `rt run` without -d, which may hold the terminal itself.
 	foreground bool
 }
@@ -40,6 +42,10 @@ type CreateOpts struct {
 // Create makes a container whose init waits on the exec fifo. On failure
 // nothing is left: no process, cgroup or state directory.
 func Create(o *CreateOpts) (*Container, error) {
+	if o.SystemdCgroup {
+		// Better than putting a "slice:prefix:name" path under /rt.
+		return nil, errors.New("the systemd cgroup driver (--systemd-cgroup) is not supported yet: use cgroupfs")
+	}
 	b, err := bundle.Load(o.Bundle)
 	if err != nil {
 		return nil, err

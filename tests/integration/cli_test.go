@@ -256,3 +256,20 @@ func TestList(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemdCgroupRefused: rt has no systemd cgroup driver; --systemd-cgroup
+// must fail clearly rather than put a "slice:prefix:name" path under /rt,
+// and leave nothing behind.
+func TestSystemdCgroupRefused(t *testing.T) {
+	t.Parallel()
+	r := newRT(t)
+	b := r.sh("true")
+	id := r.newID()
+	b.save(t, id)
+	res := r.exec(cmdOpts{}, "--systemd-cgroup", "create", "--bundle", b.Dir, id)
+	if res.Code == 0 || !strings.Contains(res.Stderr, "systemd cgroup driver") {
+		t.Errorf("create with --systemd-cgroup: %s", res)
+	}
+	oneLineError(t, res)
+	assertNoTrace(t, r, id)
+}
