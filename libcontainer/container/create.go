@@ -158,20 +158,16 @@ func (c *Container) create(o *CreateOpts, b *bundle.Bundle, bs *initproto.Bootst
 			return err
 		}
 	} else {
-		// A v1 move waits for an RCU grace period: start it now, on stage
-		// 0 (whose child is then likely born inside), and let the init
-		// start meanwhile. The cgroup namespace must be made after the
-		// move, by the init itself.
-		early := make(chan struct{})
-		go func() { _ = cg.Apply(p.cmd.Process.Pid); close(early) }() // errors show in the init's move
-		defer func() { <-early }()                                    // nothing may race the cleanup
+		// The move overlaps the init's start; its cgroup namespace must
+		// then be made after the move, by the init itself.
+		place, wait := p.startMove(cg)
+		defer wait()
 		if bs.CloneFlags&unix.CLONE_NEWCGROUP != 0 {
 			bs.CloneFlags &^= unix.CLONE_NEWCGROUP
 			unshareCgroupNS = true
 		}
 		placeCgroup = func() error {
-			<-early
-			if err := cg.Apply(c.st.InitPid); err != nil {
+			if err := place(c.st.InitPid); err != nil {
 				return err
 			}
 			return cg.Set(b.Spec.Linux.Resources)

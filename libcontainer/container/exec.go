@@ -94,13 +94,14 @@ func Exec(o *ExecOpts) (int, error) {
 		return 0, err
 	}
 	defer p.close()
+	var placeCgroup func() error
+	pid := 0
 	if c.cg != nil && !p.inCgroup {
-		if err := c.cg.Apply(p.cmd.Process.Pid); err != nil {
-			p.kill()
-			return 0, err
-		}
+		place, wait := p.startMove(c.cg)
+		defer wait()
+		placeCgroup = func() error { return place(pid) }
 	}
-	pid, err := p.bootstrap(bs, spec.Linux)
+	pid, err = p.bootstrap(bs, spec.Linux)
 	if err != nil {
 		return 0, err
 	}
@@ -112,7 +113,7 @@ func Exec(o *ExecOpts) (int, error) {
 		ID: c.st.ID, Spec: &spec, Bundle: c.st.Bundle, Rootfs: c.st.Rootfs, Exec: true,
 		PreserveFds: preserve, ListenFds: listen, Private: private, State: st, Debug: o.Debug,
 	}
-	if err := p.configure(cfg, nil, nil); err != nil {
+	if err := p.configure(cfg, placeCgroup, nil); err != nil {
 		killPid(pid)
 		return 0, err
 	}

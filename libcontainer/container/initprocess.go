@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"rt/libcontainer/cgroups"
 	"rt/libcontainer/initproto"
 	"rt/libcontainer/logs"
 )
@@ -32,6 +33,27 @@ type initProcess struct {
 	logDone chan struct{}
 	// inCgroup: cloned straight into its (v2) cgroup, no move needed.
 	inCgroup bool
+}
+
+// startMove begins moving stage 0 into cg's cgroups, in the background: a
+// cgroup v1 move waits for a kernel RCU grace period (7-14 ms), so the init
+// starts meanwhile and is placed later (message 5a). place finishes the job
+// with the init's own pid; wait must be called before anything may race
+// the move (cleanup included).
+func (p *initProcess) startMove(cg cgroups.Manager) (place func(initPid int) error, wait func()) {
+	early := make(chan struct{})
+	go func() {
+		// Stage 0's child is then likely born inside; a failure shows
+		// again in place, for the init itself.
+		_ = cg.Apply(p.cmd.Process.Pid)
+		close(early)
+	}()
+	wait = func() { <-early }
+	place = func(initPid int) error {
+		<-early
+		return cg.Apply(initPid)
+	}
+	return place, wait
 }
 
 // startInit starts `/proc/self/exe init` with the descriptors initproto

@@ -189,6 +189,11 @@ func runExec(sync, logFile *os.File, cfg *initproto.InitConfig, p *proc) error {
 	if p == nil {
 		return errors.New("exec: no process given")
 	}
+	if cfg.CgroupReady {
+		if err := placed(sync, cfg); err != nil {
+			return err
+		}
+	}
 	if !hasNamespace(cfg.Spec, specs.MountNamespace) {
 		// No mount namespace to join: the container's root is a chroot.
 		if err := unix.Chroot(cfg.Rootfs); err != nil {
