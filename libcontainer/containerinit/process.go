@@ -51,6 +51,9 @@ func validate(s *specs.Spec, ns process.NamespaceSet) error {
 	if s.Process == nil {
 		return nil
 	}
+	if err := process.ValidateOOMScoreAdj(s.Process.OOMScoreAdj); err != nil {
+		return err
+	}
 	if len(s.Process.Args) == 0 {
 		return errors.New("process.args must not be empty")
 	}

@@ -28,7 +28,6 @@
 //
 //	SetHostname                   needs the UTS namespace
 //	WriteSysctl                   needs the container's /proc; as root
-//	SetOOMScoreAdj                before the uid change (then /proc/self is root's)
 //	SetRlimits                    while CAP_SYS_RESOURCE is still effective
 //	CloseExecFrom(3+preserveFds)  any time before the exec (the init's own
 //	                              descriptors keep working until then)

@@ -72,7 +72,6 @@ echo "== pwd"; pwd -P
 echo "== shmmax"; cat /proc/sys/kernel/shmmax
 echo "== msg_max"; cat /proc/sys/fs/mqueue/msg_max
 echo "== forwarding"; cat /proc/sys/net/ipv4/conf/lo/forwarding
-echo "== oom"; cat /proc/$$/oom_score_adj
 echo "== fds"; ls /proc/$$/fd
 echo "== env"; tr '\0' '\n' < /proc/$$/environ
 `
@@ -115,11 +114,6 @@ func scenarioInit(dir string) error {
 		return err
 	}
 	if err := WriteSysctl(initSysctl); err != nil {
-		return err
-	}
-	// Before the user switch: /proc/self of a process that changed uid
-	// belongs to root.
-	if err := SetOOMScoreAdj(500); err != nil {
 		return err
 	}
 	// Before the user switch: raising a hard limit needs CAP_SYS_RESOURCE.
@@ -278,7 +272,6 @@ func TestInitOrder(t *testing.T) {
 		"shmmax":     "123456789",
 		"msg_max":    "20",
 		"forwarding": "1",
-		"oom":        "500",
 		"fds":        "0\n1\n2\n3",
 	} {
 		if s[k] != v {

@@ -302,11 +302,19 @@ func TestCloseExecFrom(t *testing.T) {
 	}
 }
 
-func TestSetOOMScoreAdjRange(t *testing.T) {
+func TestValidateOOMScoreAdj(t *testing.T) {
 	for _, v := range []int{-1001, 1001} {
-		if err := SetOOMScoreAdj(v); err == nil {
+		if err := ValidateOOMScoreAdj(&v); err == nil {
 			t.Errorf("%d accepted", v)
 		}
+	}
+	for _, v := range []int{-1000, 0, 1000} {
+		if err := ValidateOOMScoreAdj(&v); err != nil {
+			t.Errorf("%d refused: %v", v, err)
+		}
+	}
+	if err := ValidateOOMScoreAdj(nil); err != nil {
+		t.Errorf("unset refused: %v", err)
 	}
 	f := filepath.Join(t.TempDir(), "f")
 	if err := os.WriteFile(f, nil, 0o644); err != nil {
