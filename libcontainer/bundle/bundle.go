@@ -121,3 +121,13 @@ func allHooks(h *specs.Hooks) []specs.Hook {
 	}
 	return all
 }
+
+// Namespace returns the config's entry for namespace type t, if listed.
+func Namespace(s *specs.Spec, t specs.LinuxNamespaceType) (specs.LinuxNamespace, bool) {
+	for _, n := range s.Linux.Namespaces {
+		if n.Type == t {
+			return n, true
+		}
+	}
+	return specs.LinuxNamespace{}, false
+}

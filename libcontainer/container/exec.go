@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -63,13 +62,14 @@ func Exec(o *ExecOpts) (int, error) {
 			Flag: nsFlags[n.Type], Path: fmt.Sprintf("/proc/%d/ns/%s", c.st.InitPid, nsFiles[n.Type]),
 		})
 	}
-	sigs := make(chan os.Signal, 64)
+	var sigs chan os.Signal
 	if !o.Detach {
-		if err := becomeSubreaper(); err != nil {
+		s, stop, err := foreground()
+		if err != nil {
 			return 0, err
 		}
-		signal.Notify(sigs)
-		defer signal.Stop(sigs)
+		defer stop()
+		sigs = s
 	}
 	c.st.Spec = &spec // the terminal is the exec'd process's
 	consoleChild, err := c.consoleSocket(o.ConsoleSocket, !o.Detach)

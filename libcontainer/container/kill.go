@@ -3,6 +3,7 @@ package container
 import (
 	"errors"
 	"fmt"
+	"rt/libcontainer/bundle"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -93,12 +94,8 @@ func (c *Container) signalCgroup(sig unix.Signal) error {
 func (c *Container) hasPrivatePidNS() bool { return c.hasNamespace(specs.PIDNamespace) }
 
 func (c *Container) hasNamespace(t specs.LinuxNamespaceType) bool {
-	for _, ns := range c.st.Spec.Linux.Namespaces {
-		if ns.Type == t {
-			return true
-		}
-	}
-	return false
+	_, ok := bundle.Namespace(c.st.Spec, t)
+	return ok
 }
 
 // killAll kills every process of the container and waits for the init.

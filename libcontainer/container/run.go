@@ -14,13 +14,14 @@ import (
 // forwards signals to it, deletes the container (unless keep) and returns
 // the exit code: the init's status, or 128+signal.
 func Run(o *CreateOpts, detach, keep bool) (int, error) {
-	sigs := make(chan os.Signal, 64)
+	var sigs chan os.Signal
 	if !detach {
-		if err := becomeSubreaper(); err != nil {
+		s, stop, err := foreground()
+		if err != nil {
 			return 1, err
 		}
-		signal.Notify(sigs) // before start: nothing sent meanwhile is lost
-		defer signal.Stop(sigs)
+		defer stop()
+		sigs = s
 	}
 	o.foreground = !detach
 	c, err := Create(o)
@@ -57,13 +58,17 @@ func Run(o *CreateOpts, detach, keep bool) (int, error) {
 	return code, c2.Delete(true)
 }
 
-// becomeSubreaper makes the caller inherit the init or exec'd process
-// (forked by the C stage, not by us) when stage 0 exits, to wait for it.
-func becomeSubreaper() error {
+// foreground prepares the caller to wait for a process the C stage forks
+// (not our child): as a subreaper we inherit it when stage 0 exits, and
+// every signal is caught from now on, to be forwarded (nothing sent before
+// the process runs is lost). stop ends the catching.
+func foreground() (sigs chan os.Signal, stop func(), err error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("become subreaper: %w", err)
+		return nil, nil, fmt.Errorf("become subreaper: %w", err)
 	}
-	return nil
+	sigs = make(chan os.Signal, 64)
+	signal.Notify(sigs)
+	return sigs, func() { signal.Stop(sigs) }, nil
 }
 
 // waitProcess reaps children until pid exits, forwarding signals to it,

@@ -21,6 +21,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
+	"rt/libcontainer/bundle"
 	"rt/libcontainer/console"
 	"rt/libcontainer/hooks"
 	"rt/libcontainer/initproto"
@@ -109,7 +110,7 @@ func runCreate(sync, logFile *os.File, cfg *initproto.InitConfig, ns process.Nam
 
 	rc := &rootfs.Config{
 		Spec: spec, Rootfs: cfg.Rootfs, Bundle: cfg.Bundle, NoPivot: cfg.NoPivot,
-		UserNS: cfg.NewUserNS || joinsUserNS(spec), CgroupNS: ns.Has(specs.CgroupNamespace),
+		UserNS: cfg.NewUserNS || joinedUserNS(spec), CgroupNS: ns.Has(specs.CgroupNamespace),
 		HostMountNS: !ns.Has(specs.MountNamespace),
 	}
 	if cfg.CgroupReady {
@@ -194,7 +195,7 @@ func runExec(sync, logFile *os.File, cfg *initproto.InitConfig, p *proc) error {
 			return err
 		}
 	}
-	if !hasNamespace(cfg.Spec, specs.MountNamespace) {
+	if _, ok := bundle.Namespace(cfg.Spec, specs.MountNamespace); !ok {
 		// No mount namespace to join: the container's root is a chroot.
 		if err := unix.Chroot(cfg.Rootfs); err != nil {
 			return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
@@ -234,22 +235,10 @@ func ready(sync, logFile *os.File) error {
 	return sync.Close()
 }
 
-func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
-	for _, n := range s.Linux.Namespaces {
-		if n.Type == t {
-			return true
-		}
-	}
-	return false
-}
-
-func joinsUserNS(s *specs.Spec) bool {
-	for _, n := range s.Linux.Namespaces {
-		if n.Type == specs.UserNamespace && n.Path != "" {
-			return true
-		}
-	}
-	return false
+// joinedUserNS tells whether the config joins a user namespace by path.
+func joinedUserNS(s *specs.Spec) bool {
+	n, ok := bundle.Namespace(s, specs.UserNamespace)
+	return ok && n.Path != ""
 }
 
 // waitStart blocks on the exec fifo until `rt start`, then execs. From here
